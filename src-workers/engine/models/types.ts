@@ -1,0 +1,124 @@
+/**
+ * The contract every architecture implements (SCIENCE.md §2, §4.1, §5).
+ *
+ * Conventions (all models, all backends):
+ *  - Per-step arrays are TIME-MAJOR: element (t, b, q) of a [T][B][H] array is
+ *    at ((t·B) + b)·H + q; inputs x are [T][B][D]; outputs ŷ and targets y are
+ *    [T][B]. One time step is then one contiguous [B×·] block for the kernels.
+ *  - A linear map y = x·W with x of size K and y of size N stores W as a K×N
+ *    row-major block ("in × out"). Gate blocks of GRU/LSTM are concatenated
+ *    along the output axis, so U_z[i][j] lives at U[i·(nG·H) + zBlock·H + j]
+ *    and diag(U_z)[q] = U[q·(nG·H) + zBlock·H + q].
+ *  - All parameters live in ONE flat array (`params`), gradients in another of
+ *    the same layout (`grads`); `layout` names every tensor in it.
+ */
+import type { FloatArray, Kernels } from '../kernels/types';
+
+export type Arch = 'const' | 'shared' | 'diag' | 'gru' | 'lstm';
+export const ARCHS: readonly Arch[] = ['const', 'shared', 'diag', 'gru', 'lstm'];
+
+export interface ModelShape {
+  arch: Arch;
+  /** input size */
+  D: number;
+  /** hidden size */
+  H: number;
+  layernorm: boolean;
+  /** ConstGate's fixed s, and the initial gate value of shared/diag (logit bias) */
+  constS: number;
+}
+
+export type InitKind =
+  | 'uniform' // U(±1/sqrt(fanIn))
+  | 'zero'
+  | 'one' // LayerNorm gain
+  | 'logit'; // logit(constS): shared/diag gate bias
+
+export interface ParamTensor {
+  name: string;
+  rows: number;
+  cols: number;
+  /** offset in the flat parameter array */
+  offset: number;
+  size: number;
+  init: InitKind;
+  fanIn: number;
+  /**
+   * Replaced by a random orthogonal matrix when `orth_init` is on. For a
+   * concatenated gate matrix, each `orthBlockCols`-wide column block is made
+   * orthogonal separately (one block per gate).
+   */
+  orth: boolean;
+  orthBlockCols?: number;
+}
+
+export interface ParamLayout {
+  tensors: ParamTensor[];
+  size: number;
+  byName: Record<string, ParamTensor>;
+}
+
+/**
+ * The per-step diagonal Jacobian terms of §4.1, each a time-major [T][B][H]
+ * array. Names per architecture:
+ *   const/shared/diag: leak (= 1 - s_t), rdiag
+ *   gru:               leak (= 1 - z_t), r, rdiag
+ *   lstm:              forget (f_t), expr (e_t = o_t(1 - tanh² c_t)), cdiag
+ */
+export type RecordedTerms<A extends FloatArray = FloatArray> = Record<string, A>;
+
+export const RECORDED_TERMS: Record<Arch, readonly string[]> = {
+  const: ['leak', 'rdiag'],
+  shared: ['leak', 'rdiag'],
+  diag: ['leak', 'rdiag'],
+  gru: ['leak', 'r', 'rdiag'],
+  lstm: ['forget', 'expr', 'cdiag'],
+};
+
+export interface ForwardOptions<A extends FloatArray = FloatArray> {
+  /** keep what backward() needs (training); false for evaluation */
+  train: boolean;
+  /** when given, fill these [T][B][H] arrays with the §4.1 terms */
+  record?: RecordedTerms<A>;
+  /** when given, receives the hidden states h_t, [T][B][H] */
+  hidden?: A;
+}
+
+export interface Model<A extends FloatArray = FloatArray> {
+  readonly shape: ModelShape;
+  readonly layout: ParamLayout;
+  readonly kernels: Kernels<A>;
+  /** the largest batch forward/backward/tangent accept */
+  readonly maxBatch: number;
+  /** the sequence length the workspaces were sized for (calls may use T' ≤ T) */
+  readonly maxT: number;
+  /** flat parameters (allocated with kernels.alloc) */
+  readonly params: A;
+  /** flat gradients, same layout as params */
+  readonly grads: A;
+
+  /**
+   * Run B sequences of length T from h_{-1} = 0.
+   * x: [T][B][D] starting at x[0]; yhat (out): [T][B].
+   */
+  forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void;
+
+  /**
+   * Backpropagation through time of the last forward(train: true) call.
+   * dyhat: ∂L/∂ŷ, [T][B]. OVERWRITES `grads` with ∂L/∂θ.
+   */
+  backward(dyhat: A): void;
+
+  /**
+   * Forward-mode (tangent) pass: v_t = (∂h_t/∂θ)[dir] for a direction `dir`
+   * in parameter space (flat, same layout as params), §5.
+   * x: [T][B][D]; v (out): [T][B][H]; hidden (optional out): h_t, [T][B][H].
+   */
+  tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void;
+}
+
+export interface ModelOptions<A extends FloatArray = FloatArray> {
+  kernels: Kernels<A>;
+  maxBatch: number;
+  maxT: number;
+}
