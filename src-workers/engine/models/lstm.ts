@@ -1,0 +1,319 @@
+/**
+ * LSTM (SCIENCE.md §2): with h_{-1} = c_{-1} = 0,
+ *   i_t, f_t, o_t = σ(x_t W_· + b_· + h_{t-1} U_·)
+ *   g_t = tanh(LN(x_t W_g + b_g + h_{t-1} U_g))
+ *   c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t,   h_t = o_t ⊙ tanh(c_t),   ŷ_t = h_t W_out + b_out.
+ *
+ * Parameters (gateBlockLayout with 4 gates): W [D×4H], b [1×4H], U [H×4H]
+ * with the gate blocks in the order (i, f, o, g) along the output axis, so
+ * U_i[a][j] = U[a·4H + j], U_f = +H, U_o = +2H, U_g = +3H; then ln_gain,
+ * ln_bias [1×H] (layernorm only), W_out [H×1], b_out [1×1].
+ *
+ * Caches (time-major, sized once for maxBatch × maxT): gates [T][B][4H]
+ * holds the activated i, f, o, g after forward and is overwritten in place
+ * by ∂L/∂(pre-activations) during backward; dW = Xᵀ·dPre and
+ * dU = Hprevᵀ·dPre are then one gemmTN each over all T·B rows.
+ */
+import type { FloatArray, Kernels } from '../kernels/types';
+import {
+  addRowBias, blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero,
+  recordArrays, sigmoidRows, sum64, sumRows64, tanhRows, type GateBlockOffsets,
+} from './gate-blocks';
+import { layerNormBackward, layerNormForward, layerNormTangent } from './layernorm';
+import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
+import { RECORDED_TERMS } from './types';
+
+/** Gate block indices along the output axis of W, b, U. */
+export const LSTM_BLOCKS = { i: 0, f: 1, o: 2, g: 3 } as const;
+
+export function lstmLayout(D: number, H: number, layernorm: boolean): ParamLayout {
+  return gateBlockLayout(D, H, 4, layernorm);
+}
+
+export function createLstmModel<A extends FloatArray>(shape: ModelShape, opts: ModelOptions<A>): Model<A> {
+  if (shape.arch !== 'lstm') throw new Error(`createLstmModel: arch '${shape.arch}' is not 'lstm'`);
+  return new LstmModel(shape, opts);
+}
+
+class LstmModel<A extends FloatArray> implements Model<A> {
+  readonly layout: ParamLayout;
+  readonly kernels: Kernels<A>;
+  readonly maxBatch: number;
+  readonly maxT: number;
+  readonly params: A;
+  readonly grads: A;
+
+  private readonly D: number;
+  private readonly H: number;
+  private readonly G: number; // 4H
+  private readonly ln: boolean;
+  private readonly off: GateBlockOffsets;
+
+  // time-major caches
+  private readonly X: A; // [T][B][D] copy of the inputs
+  private readonly gates: A; // [T][B][4H] i, f, o, g (then dPre in backward)
+  private readonly cs: A; // [T][B][H] c_t
+  private readonly tcs: A; // [T][B][H] tanh(c_t)
+  private readonly hs: A; // [T][B][H] h_t
+  private readonly xhat: A; // [T][B][H] LayerNorm x̂ of the candidate
+  private readonly invStd: A; // [T][B]
+  private readonly Y: A; // [T][B] ŷ, then ∂L/∂ŷ
+  // per-step workspaces
+  private readonly zeros: A; // [maxB][H] h_{-1} = c_{-1} = 0 (never written)
+  private readonly dhC: A; // [maxB][H] ∂L/∂h_{t-1} carry (backward)
+  private readonly dcC: A; // [maxB][H] ∂L/∂c_{t-1} carry (backward); ∂c_t (tangent)
+  private readonly tpre: A; // [maxB][4H] tangent of the pre-activations
+  private readonly vA: A; // [maxB][H] tangent ping-pong
+  private readonly vB: A;
+  private readonly dir: A; // [P] copy of the tangent direction
+  private readonly colAcc: Float64Array;
+  private readonly lnAcc: Float64Array; // [dGain | dBias]
+  private readonly dUi: Float64Array;
+  private readonly dUf: Float64Array;
+  private readonly dUg: Float64Array;
+
+  private trained: { B: number; T: number } | null = null;
+
+  constructor(readonly shape: ModelShape, opts: ModelOptions<A>) {
+    const { D, H, layernorm } = shape;
+    const { kernels: k, maxBatch, maxT } = opts;
+    checkBatch(maxBatch, maxT, Infinity, Infinity);
+    this.kernels = k;
+    this.maxBatch = maxBatch;
+    this.maxT = maxT;
+    this.D = D;
+    this.H = H;
+    this.G = 4 * H;
+    this.ln = layernorm;
+    this.layout = lstmLayout(D, H, layernorm);
+    this.off = gateBlockOffsets(this.layout);
+    this.params = k.alloc(this.layout.size);
+    this.grads = k.alloc(this.layout.size);
+    const rows = maxBatch * maxT;
+    this.X = k.alloc(rows * D);
+    this.gates = k.alloc(rows * this.G);
+    this.cs = k.alloc(rows * H);
+    this.tcs = k.alloc(rows * H);
+    this.hs = k.alloc(rows * H);
+    this.xhat = k.alloc(layernorm ? rows * H : 1);
+    this.invStd = k.alloc(layernorm ? rows : 1);
+    this.Y = k.alloc(rows);
+    this.zeros = k.alloc(maxBatch * H);
+    this.dhC = k.alloc(maxBatch * H);
+    this.dcC = k.alloc(maxBatch * H);
+    this.tpre = k.alloc(maxBatch * this.G);
+    this.vA = k.alloc(maxBatch * H);
+    this.vB = k.alloc(maxBatch * H);
+    this.dir = k.alloc(this.layout.size);
+    this.colAcc = new Float64Array(this.G);
+    this.lnAcc = new Float64Array(2 * H);
+    this.dUi = new Float64Array(H);
+    this.dUf = new Float64Array(H);
+    this.dUg = new Float64Array(H);
+  }
+
+  forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void {
+    checkBatch(B, T, this.maxBatch, this.maxT);
+    const { kernels: k, H, off } = this;
+    const n = T * B;
+    this.trained = null;
+    copyN(x, this.X, n * this.D);
+    this.run(B, T, opts.record);
+    k.gemmNN(n, 1, H, this.hs, 0, H, this.params, off.Wout, 1, this.Y, 0, 1, 0);
+    const bout = this.params[off.bout]!;
+    for (let i = 0; i < n; i++) yhat[i] = this.Y[i]! + bout;
+    if (opts.hidden) copyN(this.hs, opts.hidden, n * H);
+    if (opts.train) this.trained = { B, T };
+  }
+
+  /** The recurrence over T steps: fills gates, cs, tcs, hs (and the LN caches). */
+  private run(B: number, T: number, record: RecordedTerms<A> | undefined): void {
+    const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros } = this;
+    const H2 = 2 * H;
+    const H3 = 3 * H;
+    let recF: A | null = null;
+    let recE: A | null = null;
+    let recC: A | null = null;
+    const dUi = this.dUi, dUf = this.dUf, dUg = this.dUg;
+    if (record) {
+      [recF, recE, recC] = recordArrays(record, RECORDED_TERMS.lstm, T * B * H);
+      blockDiag(params, off.U, G, LSTM_BLOCKS.i, H, dUi);
+      blockDiag(params, off.U, G, LSTM_BLOCKS.f, H, dUf);
+      blockDiag(params, off.U, G, LSTM_BLOCKS.g, H, dUg);
+    }
+    // input projections of every step: gates = X W + b
+    k.gemmNN(T * B, G, D, this.X, 0, D, params, off.W, G, gates, 0, G, 0);
+    addRowBias(T * B, G, gates, 0, G, params, off.b);
+
+    for (let t = 0; t < T; t++) {
+      const go = t * B * G;
+      const ho = t * B * H;
+      const prev = t > 0 ? cs : zeros; // c_{t-1} (h_{t-1} is at the same offset in hs)
+      const po = t > 0 ? ho - B * H : 0;
+      if (t > 0) k.gemmNN(B, G, H, hs, po, H, params, off.U, G, gates, go, G, 1);
+      sigmoidRows(k, B, H3, gates, go, G);
+      if (ln) {
+        for (let b = 0; b < B; b++) {
+          const gg = go + b * G + H3;
+          layerNormForward(1, H, gates, gg, params, off.lnGain, params, off.lnBias, gates, gg,
+            xhat, ho + b * H, invStd, t * B + b);
+        }
+      }
+      tanhRows(k, B, H, gates, go + H3, G);
+      // c_t = f c_{t-1} + i g
+      for (let b = 0; b < B; b++) {
+        const gb = go + b * G;
+        const hb = b * H;
+        for (let q = 0; q < H; q++) {
+          cs[ho + hb + q] = gates[gb + H + q]! * prev[po + hb + q]! + gates[gb + q]! * gates[gb + H3 + q]!;
+        }
+      }
+      k.tanh(cs, ho, tcs, ho, B * H);
+      // h_t = o tanh(c_t) and the §4.1 terms
+      for (let b = 0; b < B; b++) {
+        const gb = go + b * G;
+        const hb = b * H;
+        for (let q = 0; q < H; q++) {
+          const o = gates[gb + H2 + q]!;
+          const tc = tcs[ho + hb + q]!;
+          hs[ho + hb + q] = o * tc;
+          if (recC) {
+            const i = gates[gb + q]!;
+            const f = gates[gb + H + q]!;
+            const g = gates[gb + H3 + q]!;
+            const idx = ho + hb + q;
+            recF![idx] = f;
+            recE![idx] = o * (1 - tc * tc);
+            // §4.1 lstm: c_{t-1} f(1-f) U_f,qq + i (1-g²) U_g,qq + g i(1-i) U_i,qq
+            recC[idx] = prev[po + hb + q]! * f * (1 - f) * dUf[q]! + i * (1 - g * g) * dUg[q]!
+              + g * i * (1 - i) * dUi[q]!;
+          }
+        }
+      }
+    }
+  }
+
+  backward(dyhat: A): void {
+    const tr = this.trained;
+    if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
+    this.trained = null;
+    const { B, T } = tr;
+    const { kernels: k, D, H, G, ln, off, params, grads, gates, cs, tcs, hs, xhat, invStd, dhC, dcC, Y, lnAcc } = this;
+    const H2 = 2 * H;
+    const H3 = 3 * H;
+    const n = T * B;
+    copyN(dyhat, Y, n);
+    k.gemmTN(H, 1, n, hs, 0, H, Y, 0, 1, grads, off.Wout, 1, 0);
+    grads[off.bout] = sum64(Y, n);
+    lnAcc.fill(0);
+    dhC.fill(0, 0, B * H);
+    dcC.fill(0, 0, B * H);
+
+    for (let t = T - 1; t >= 0; t--) {
+      const go = t * B * G;
+      const ho = t * B * H;
+      const po = ho - B * H;
+      for (let b = 0; b < B; b++) {
+        const gb = go + b * G;
+        const hb = b * H;
+        const dy = Y[t * B + b]!;
+        for (let q = 0; q < H; q++) {
+          const dh = dhC[hb + q]! + dy * params[off.Wout + q]!;
+          const i = gates[gb + q]!;
+          const f = gates[gb + H + q]!;
+          const o = gates[gb + H2 + q]!;
+          const g = gates[gb + H3 + q]!;
+          const tc = tcs[ho + hb + q]!;
+          const cp = t > 0 ? cs[po + hb + q]! : 0;
+          const dc = dcC[hb + q]! + dh * o * (1 - tc * tc);
+          gates[gb + q] = dc * g * i * (1 - i);
+          gates[gb + H + q] = dc * cp * f * (1 - f);
+          gates[gb + H2 + q] = dh * tc * o * (1 - o);
+          gates[gb + H3 + q] = dc * i * (1 - g * g); // ∂(tanh input); LN backward below
+          dcC[hb + q] = dc * f;
+        }
+      }
+      if (ln) {
+        for (let b = 0; b < B; b++) {
+          const gg = go + b * G + H3;
+          layerNormBackward(1, H, gates, gg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
+            lnAcc, 0, lnAcc, H, gates, gg);
+        }
+      }
+      // ∂h_{t-1} = ∂a U ᵀ over all four gates
+      if (t > 0) k.gemmNT(B, H, G, gates, go, G, params, off.U, G, dhC, 0, H, 0);
+    }
+    k.gemmTN(D, G, n, this.X, 0, D, gates, 0, G, grads, off.W, G, 0);
+    sumRows64(n, G, gates, 0, G, this.colAcc, grads, off.b);
+    // dU = Σ_{t≥1} h_{t-1}ᵀ ∂a(t)
+    gemmTNOrZero(k, H, G, n - B, hs, 0, H, gates, B * G, G, grads, off.U, G);
+    if (ln) {
+      for (let q = 0; q < H; q++) {
+        grads[off.lnGain + q] = lnAcc[q]!;
+        grads[off.lnBias + q] = lnAcc[H + q]!;
+      }
+    }
+  }
+
+  tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void {
+    checkBatch(B, T, this.maxBatch, this.maxT);
+    const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros, tpre } = this;
+    const H2 = 2 * H;
+    const H3 = 3 * H;
+    this.trained = null;
+    copyN(x, this.X, T * B * D);
+    copyN(dir, this.dir, this.layout.size);
+    const dp = this.dir;
+    const dc = this.dcC; // ∂c_t, updated in place
+    dc.fill(0, 0, B * H);
+    this.run(B, T, undefined);
+
+    let vp: A = zeros;
+    let vn: A = this.vA;
+    for (let t = 0; t < T; t++) {
+      const go = t * B * G;
+      const ho = t * B * H;
+      const po = ho - B * H;
+      // ∂a = x_t ∂W + ∂b (+ v_{t-1} U + h_{t-1} ∂U)
+      k.gemmNN(B, G, D, this.X, t * B * D, D, dp, off.W, G, tpre, 0, G, 0);
+      addRowBias(B, G, tpre, 0, G, dp, off.b);
+      if (t > 0) {
+        k.gemmNN(B, G, H, vp, 0, H, params, off.U, G, tpre, 0, G, 1);
+        k.gemmNN(B, G, H, hs, po, H, dp, off.U, G, tpre, 0, G, 1);
+      }
+      if (ln) {
+        for (let b = 0; b < B; b++) {
+          const tg = b * G + H3;
+          layerNormTangent(1, H, tpre, tg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
+            dp, off.lnGain, dp, off.lnBias, tpre, tg);
+        }
+      }
+      // ∂c_t = ∂f c_{t-1} + f ∂c_{t-1} + ∂i g + i ∂g;  v_t = ∂o tanh c_t + o (1 - tanh² c_t) ∂c_t
+      for (let b = 0; b < B; b++) {
+        const gb = go + b * G;
+        const tb = b * G;
+        const hb = b * H;
+        for (let q = 0; q < H; q++) {
+          const i = gates[gb + q]!;
+          const f = gates[gb + H + q]!;
+          const o = gates[gb + H2 + q]!;
+          const g = gates[gb + H3 + q]!;
+          const tc = tcs[ho + hb + q]!;
+          const cp = t > 0 ? cs[po + hb + q]! : 0;
+          const di = i * (1 - i) * tpre[tb + q]!;
+          const df = f * (1 - f) * tpre[tb + H + q]!;
+          const dO = o * (1 - o) * tpre[tb + H2 + q]!;
+          const dg = (1 - g * g) * tpre[tb + H3 + q]!;
+          const dct = df * cp + f * dc[hb + q]! + di * g + i * dg;
+          dc[hb + q] = dct;
+          const val = dO * tc + o * (1 - tc * tc) * dct;
+          vn[hb + q] = val;
+          v[ho + hb + q] = val;
+        }
+      }
+      vp = vn;
+      vn = vn === this.vA ? this.vB : this.vA;
+    }
+    if (hidden) copyN(hs, hidden, T * B * H);
+  }
+}
