@@ -1,0 +1,141 @@
+/**
+ * `lw run`: resolve a configuration (preset < config file < flags), expand it
+ * into one unit per (architecture, seed), run the units on the worker pool
+ * and write the reference result layout.
+ *
+ * Exit codes: 0 every run finished (a diverged run is a finished run),
+ * 1 a run failed, 2 invalid input, 130 interrupted.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../../src-shared/config';
+import { PRESET_NAMES } from '../../../src-shared/presets';
+import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
+import { readConfigFile } from '../config-sources';
+import { addFieldOptions, fieldOverrides } from '../field-options';
+import type { CliIO } from '../io';
+import { seconds } from '../progress';
+import { runExperiment } from '../run-experiment';
+
+export const EXIT_OK = 0;
+export const EXIT_RUN_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+export interface RunCommandOptions {
+  preset?: string;
+  config?: string;
+  out?: string;
+  workers?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  quiet?: boolean;
+  [field: string]: unknown;
+}
+
+export type ResolvedRun =
+  | { ok: true; config: ExperimentConfig; out: string; workers: number; warnings: string[] }
+  | { ok: false; errors: ConfigError[]; warnings: string[] };
+
+/** `runs/<YYYYMMDD-HHMMSS>` in local time. */
+export function defaultOutDir(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `runs/${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+}
+
+/** Everything `lw run` decides before running anything (pure apart from reading the config file). */
+export function resolveRunOptions(opts: RunCommandOptions): ResolvedRun {
+  const warnings: string[] = [];
+  const errors: ConfigError[] = [];
+  if (opts.preset === undefined && opts.config === undefined) {
+    errors.push({ field: 'preset', message: `choose a configuration: --preset ${PRESET_NAMES.join('|')} and/or --config FILE` });
+    return { ok: false, errors, warnings };
+  }
+  let fileValues = {};
+  if (opts.config !== undefined) {
+    const layer = readConfigFile(opts.config);
+    warnings.push(...layer.warnings);
+    errors.push(...layer.errors);
+    fileValues = layer.values;
+  }
+  const r = resolveConfig(opts.preset ?? null, fileValues, fieldOverrides(opts));
+  if (!r.ok) errors.push(...r.errors);
+  let workers = 0;
+  if (opts.workers !== undefined) {
+    const w = Number(opts.workers);
+    if (!/^\d+$/.test(opts.workers.trim()) || !Number.isSafeInteger(w)) {
+      errors.push({ field: 'workers', message: `--workers must be an integer >= 0 (0 runs in-process; got ${JSON.stringify(opts.workers)})` });
+    } else workers = w;
+  }
+  if (errors.length > 0 || !r.ok) return { ok: false, errors, warnings };
+  const nTasks = expandRuns(r.config).length;
+  if (opts.workers === undefined) workers = defaultWorkerCount(nTasks);
+  return { ok: true, config: r.config, out: opts.out ?? defaultOutDir(), workers, warnings };
+}
+
+function isNonEmptyDir(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory() && readdirSync(p).length > 0;
+}
+
+export function register(program: Command, io: CliIO): void {
+  const cmd = program
+    .command('run')
+    .description('train every (model, seed) of an experiment and write the reference result layout')
+    .addOption(new Option('--preset <name>', 'start from a preset').choices([...PRESET_NAMES]))
+    .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)')
+    .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
+    .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
+    .option('--force', 'write into a non-empty --out folder')
+    .option('--dry-run', 'print the resolved configuration and the runs, run nothing')
+    .option('--quiet', 'no per-epoch progress lines');
+  addFieldOptions(cmd);
+  cmd.addHelpText('after', `
+Precedence: preset < config file < flags. Lists are comma separated (--seeds 1,2,3).
+Files: <out>/seed_<S>/cli_args.csv, <out>/seed_<S>/<model>/<model>_learning_curve.csv,
+       <out>/seed_<S>/<model>/gate_stats_<model>.csv, <out>/config.json.
+Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 invalid input, 130 interrupted.`);
+
+  cmd.action(async (opts: RunCommandOptions) => {
+    const r = resolveRunOptions(opts);
+    for (const w of r.warnings) io.err(`lw run: warning: ${w}`);
+    if (!r.ok) {
+      for (const e of r.errors) io.err(`lw run: ${e.message}`);
+      io.setExitCode(EXIT_USAGE);
+      return;
+    }
+    const { config, workers } = r;
+    const units = expandRuns(config);
+    if (opts.dryRun) {
+      io.out(JSON.stringify({ config, runs: units, out: r.out, workers }, null, 2));
+      io.setExitCode(EXIT_OK);
+      return;
+    }
+    const out = resolve(r.out);
+    if (isNonEmptyDir(out) && !opts.force) {
+      io.err(`lw run: --out ${r.out} exists and is not empty (choose another folder or add --force)`);
+      io.setExitCode(EXIT_USAGE);
+      return;
+    }
+    io.err(`lw run: ${units.length} run${units.length === 1 ? '' : 's'} (${config.models.join(',')} × seeds ${config.seeds.join(',')}) on ${workers === 0 ? 'the main thread' : `${workers} worker${workers === 1 ? '' : 's'}`} → ${out}`);
+
+    const ac = new AbortController();
+    const detach = io.onInterrupt?.(() => {
+      if (ac.signal.aborted) return false; // second interrupt: let the caller exit hard
+      io.err('lw run: interrupted: stopping runs at the next mini-batch (interrupt again to quit at once)');
+      ac.abort();
+      return true;
+    });
+    let report;
+    try {
+      report = await runExperiment(config, { out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal });
+    } finally {
+      detach?.();
+    }
+    const count = (s: string) => report.runs.filter((x) => x.status === s).length;
+    const parts = [`${count('done')} done`];
+    for (const s of ['diverged', 'failed', 'cancelled']) if (count(s) > 0) parts.push(`${count(s)} ${s}`);
+    io.err(`lw run: ${parts.join(', ')} of ${report.runs.length} in ${seconds(report.wallMs)} → ${out}`);
+    io.setExitCode(ac.signal.aborted ? EXIT_INTERRUPTED : count('failed') > 0 ? EXIT_RUN_FAILED : EXIT_OK);
+  });
+}

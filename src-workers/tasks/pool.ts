@@ -1,0 +1,107 @@
+/**
+ * The worker pool that runs units (DESIGN.md §2 step 3): piscina worker
+ * threads, one unit per task, progress streamed over a MessagePort per task,
+ * cancellation through one shared flag.
+ *
+ * `workers: 0` runs units one after another on the calling thread (no pool),
+ * for debugging and profiling.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { ProgressMessage, RunUnitOutput } from './protocol';
+
+export interface UnitRequest {
+  config: ExperimentConfig;
+  arch: ArchName;
+  seed: number;
+}
+
+export interface RunPool {
+  /** number of worker threads (0: in-process) */
+  readonly threads: number;
+  run(req: UnitRequest, onProgress?: (m: ProgressMessage) => void): Promise<RunUnitOutput>;
+  /** ask every running and queued unit to stop at its next mini-batch */
+  stop(): void;
+  readonly stopped: boolean;
+  destroy(): Promise<void>;
+}
+
+export interface RunPoolOptions {
+  /** worker threads; 0 runs in-process. Default: available cores */
+  workers?: number;
+  /** the worker entry (default: run-unit-worker.mjs beside this file; a bundle may pass its own) */
+  filename?: string;
+}
+
+export const DEFAULT_WORKER_FILE = fileURLToPath(new URL('./run-unit-worker.mjs', import.meta.url));
+
+export function defaultWorkerCount(tasks: number): number {
+  return Math.max(1, Math.min(tasks, availableParallelism()));
+}
+
+export function createRunPool(opts: RunPoolOptions = {}): RunPool {
+  const threads = opts.workers ?? availableParallelism();
+  const stopBuf = new SharedArrayBuffer(4);
+  const stopFlag = new Int32Array(stopBuf);
+  const isStopped = () => Atomics.load(stopFlag, 0) !== 0;
+
+  if (threads === 0) {
+    return {
+      threads: 0,
+      async run(req, onProgress) {
+        const { runUnit } = await import('./run-unit');
+        return runUnit(req.config, req.arch, req.seed, {
+          ...(onProgress ? { emit: onProgress } : {}),
+          shouldStop: isStopped,
+        });
+      },
+      stop: () => Atomics.store(stopFlag, 0, 1),
+      get stopped() {
+        return isStopped();
+      },
+      destroy: async () => {},
+    };
+  }
+
+  const pool = new Piscina({
+    filename: opts.filename ?? DEFAULT_WORKER_FILE,
+    minThreads: 0,
+    maxThreads: threads,
+    idleTimeout: 1000,
+    // one unit per worker at a time: training is synchronous and CPU-bound
+    concurrentTasksPerWorker: 1,
+  });
+
+  return {
+    threads,
+    async run(req, onProgress) {
+      const { port1, port2 } = new MessageChannel();
+      let ended!: () => void;
+      const endSeen = new Promise<void>((resolve) => (ended = resolve));
+      port1.on('message', (m: ProgressMessage) => {
+        if (m.type === 'end') ended();
+        else onProgress?.(m);
+      });
+      try {
+        const out = (await pool.run(
+          { config: req.config, arch: req.arch, seed: req.seed, port: port2, stopFlag: stopBuf },
+          { transferList: [port2] },
+        )) as RunUnitOutput;
+        // the result and the progress travel on different channels: wait for the
+        // unit's last progress message so that no line arrives after its result
+        await Promise.race([endSeen, new Promise((r) => setTimeout(r, 2000).unref())]);
+        return out;
+      } finally {
+        port1.close();
+      }
+    },
+    stop: () => Atomics.store(stopFlag, 0, 1),
+    get stopped() {
+      return isStopped();
+    },
+    destroy: () => pool.destroy(),
+  };
+}
