@@ -1,9 +1,11 @@
 /**
  * One compact line per event on stderr, e.g.
  *   [gru seed 212] epoch 3/20 train 0.41 val 0.4 R2 0.52
+ *   [gru seed 212] diagnostics batch 2/4
+ *   [gru seed 212] diagnostics lag 12/24
  */
 import type { ArchName } from '../../src-shared/config';
-import type { EpochRow } from '../../src-workers/tasks/protocol';
+import type { DiagnosticsStage, EpochRow } from '../../src-workers/tasks/protocol';
 
 /** A number in at most 3 significant digits (exponent form below 1e-3). */
 export function shortNumber(x: number): string {
@@ -25,4 +27,19 @@ export function epochLine(arch: ArchName, seed: number, row: EpochRow, epochs: n
 
 export function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 600_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`;
+}
+
+/** `[gru seed 212] diagnostics lag 12/24` (batch: diagnostic batches done; lag: lag statistics done). */
+export function diagnosticsLine(arch: ArchName, seed: number, stage: DiagnosticsStage, done: number, total: number): string {
+  return `${runLabel(arch, seed)} diagnostics ${stage} ${done}/${total}`;
+}
+
+/**
+ * Whether step `done` of `total` gets a progress line: every step when there
+ * are at most 10, otherwise the steps that cross a tenth of the total (and
+ * the last one), so a long stage prints about ten lines.
+ */
+export function isProgressStep(done: number, total: number): boolean {
+  if (total <= 10 || done >= total) return true;
+  return Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total);
 }

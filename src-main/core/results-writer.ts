@@ -11,7 +11,11 @@
  *   <out>/seed_<S>/<model>/<model>_tau_from_mu_units.csv unit_id,tau,C,a,b,r2,num_points
  *   <out>/seed_<S>/<model>/<model>_envelope_fits.json
  *   <out>/seed_<S>/<model>/<model>_H_N.csv              N,H_N
+ *   <out>/seed_<S>/<model>/<model>_master_fit.json      (ours) slope,intercept,r2,n | skipped
+ *   <out>/seed_<S>/<model>/<model>_status.json          (ours) status, diverged epoch, kernels, timings
  *   <out>/seed_<S>/const/const_tau_const.json           {s,leak,tau}
+ *   <out>/aggregate/<model>_summary_agg.csv             (ours) see aggregate-results.ts
+ *   <out>/aggregate/H_N_summary_agg.csv                 (ours)
  *
  * Values are written as the reference's Python/pandas writes them: numbers in
  * full precision, non-finite numbers as nan / inf / -inf, booleans as
@@ -22,14 +26,14 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CONFIG_FIELDS, type ArchName, type ExperimentConfig } from '../../src-shared/config';
+import { SUMMARY_COLUMNS, type SummaryRow } from '../../src-workers/engine/diagnostics/run-diagnostics';
+import type { UnitDiagnostics } from '../../src-workers/tasks/protocol';
+
+export { SUMMARY_COLUMNS };
 
 export const LEARNING_CURVE_COLUMNS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'] as const;
 export const GATE_STATS_COLUMNS = ['epoch', 'metric', 'value'] as const;
 export const CLI_ARGS_COLUMNS = ['argument', 'value'] as const;
-export const SUMMARY_COLUMNS = [
-  'ell', 'mu_l1_mean', 'log_mu_l1_mean', 'alpha_hat', 'sigma_alpha_hat', 'N_required_at_eps', 'best_snr',
-  'err_at_best_snr', 'best_N_for_ell', 'mbar_scalar', 'alpha_reliable', 'alpha_method', 'n_samples',
-] as const;
 export const TAU_COLUMNS = ['unit_id', 'tau', 'C', 'a', 'b', 'r2', 'num_points'] as const;
 export const H_N_COLUMNS = ['N', 'H_N'] as const;
 
@@ -97,7 +101,7 @@ export function writeCliArgs(out: string, cfg: ExperimentConfig, seed: number): 
 }
 
 /** H_N_summary.csv: one row per N, one H_N column per model (missing values left empty). */
-export function writeHNSummary(out: string, seed: number, perModel: Partial<Record<ArchName, { N: number; H_N: number }[]>>): string {
+export function writeHNSummary(out: string, seed: number, perModel: Partial<Record<ArchName, readonly { N: number; H_N: number }[]>>): string {
   const models = Object.keys(perModel) as ArchName[];
   const Ns = [...new Set(models.flatMap((m) => perModel[m]!.map((r) => r.N)))].sort((a, b) => a - b);
   const rows = Ns.map((N) => [N, ...models.map((m) => perModel[m]!.find((r) => r.N === N)?.H_N)]);
@@ -110,7 +114,7 @@ export function writeHNSummary(out: string, seed: number, perModel: Partial<Reco
 
 export type LearningCurveRecord = RowOf<typeof LEARNING_CURVE_COLUMNS>;
 export type GateStatRecord = RowOf<typeof GATE_STATS_COLUMNS>;
-export type SummaryRecord = RowOf<typeof SUMMARY_COLUMNS>;
+export type SummaryRecord = SummaryRow;
 export type TauRecord = RowOf<typeof TAU_COLUMNS>;
 
 export function writeLearningCurve(out: string, seed: number, model: ArchName, rows: readonly LearningCurveRecord[]): string {
@@ -164,9 +168,57 @@ export function writeEnvelopeFits(out: string, seed: number, model: ArchName, fi
   return p;
 }
 
-/** const only: `const_tau_const.json` with s, leak = 1 - s and τ = -1/log(1 - s) (SCIENCE.md §6). */
-export function writeConstTau(out: string, seed: number, s: number): string {
+/** const only: `const_tau_const.json` {s, leak = 1 - s, τ = -1/log(1 - s)} (SCIENCE.md §6). */
+export function writeConstTau(out: string, seed: number, rec: { s: number; leak: number; tau: number }): string {
   const p = join(runDir(out, seed, 'const'), 'const_tau_const.json');
-  writeFileAtomic(p, jsonText({ s, leak: 1 - s, tau: -1 / Math.log(1 - s) }));
+  writeFileAtomic(p, jsonText({ s: rec.s, leak: rec.leak, tau: rec.tau }));
   return p;
+}
+
+/** `<model>_master_fit.json` (ours): {slope, intercept, r2, n} or {skipped: reason}. */
+export function writeMasterFit(out: string, seed: number, model: ArchName, fit: Record<string, unknown>): string {
+  const p = join(runDir(out, seed, model), `${model}_master_fit.json`);
+  writeFileAtomic(p, jsonText(fit));
+  return p;
+}
+
+/** What `<model>_status.json` holds (ours). */
+export interface RunStatusRecord {
+  model: ArchName;
+  seed: number;
+  /** done | diverged | cancelled | failed */
+  status: string;
+  /** completed epochs (rows of the learning curve) */
+  epochs: number;
+  /** 0-based epoch in progress when the loss became non-finite; null when not diverged */
+  diverged_epoch: number | null;
+  /** kernel set used for training (e.g. wasm-simd-f32); null when unknown */
+  kernels: string | null;
+  /** done | skipped (--no-diagnostics or cancelled before them) | cancelled | failed */
+  diagnostics: string;
+  /** wall-clock seconds */
+  timings_s: { training: number | null; diagnostics: number | null; total: number | null };
+  error?: string;
+}
+
+export function writeRunStatus(out: string, rec: RunStatusRecord): string {
+  const p = join(runDir(out, rec.seed, rec.model), `${rec.model}_status.json`);
+  writeFileAtomic(p, jsonText(rec));
+  return p;
+}
+
+// --- everything of one run's diagnostics -----------------------------------
+
+/** The diagnostics files of one run (§8 plus our master fit); returns the paths written. */
+export function writeDiagnostics(out: string, seed: number, model: ArchName, d: UnitDiagnostics): string[] {
+  const files = [
+    writeSummary(out, seed, model, d.summary),
+    writeMuUnits(out, seed, model, d.lags, d.muUnits),
+    writeTauFromMuUnits(out, seed, model, d.tau),
+    writeEnvelopeFits(out, seed, model, { ...d.envelope }),
+    writeHN(out, seed, model, d.H_N),
+    writeMasterFit(out, seed, model, { ...d.master }),
+  ];
+  if (d.constTau) files.push(writeConstTau(out, seed, d.constTau));
+  return files;
 }

@@ -11,12 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import type { ProgressMessage, RunUnitOutput } from './protocol';
+import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
 
 export interface UnitRequest {
   config: ExperimentConfig;
   arch: ArchName;
   seed: number;
+  /** run the diagnostics and fits after training (default true) */
+  diagnostics?: boolean;
 }
 
 export interface RunPool {
@@ -56,7 +58,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         return runUnit(req.config, req.arch, req.seed, {
           ...(onProgress ? { emit: onProgress } : {}),
           shouldStop: isStopped,
-        });
+        }, { diagnostics: req.diagnostics ?? true });
       },
       stop: () => Atomics.store(stopFlag, 0, 1),
       get stopped() {
@@ -87,7 +89,10 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
       });
       try {
         const out = (await pool.run(
-          { config: req.config, arch: req.arch, seed: req.seed, port: port2, stopFlag: stopBuf },
+          {
+            config: req.config, arch: req.arch, seed: req.seed, diagnostics: req.diagnostics ?? true,
+            port: port2, stopFlag: stopBuf,
+          } satisfies RunUnitInput,
           { transferList: [port2] },
         )) as RunUnitOutput;
         // the result and the progress travel on different channels: wait for the

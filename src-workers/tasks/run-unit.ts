@@ -1,21 +1,37 @@
 /**
- * Pool task: train one unit (architecture, seed) and return its rows.
+ * Pool task: train one unit (architecture, seed), then run its diagnostics
+ * and fits on the trained model (the last finite parameters when the run
+ * diverged), and return plain data.
  *
  * `runUnit` is the plain function (usable in-process); the default export is
  * the piscina entry point, which forwards progress over the task's
- * MessagePort. The returned object is structured-cloneable (rows only; the
- * trained model stays in the worker).
+ * MessagePort. The returned object is structured-cloneable (rows, typed
+ * arrays and plain objects; the model stays in the worker).
+ *
+ * Cancellation: the stop flag is polled between training mini-batches and
+ * between diagnostic batches / lags. A run cancelled during training skips
+ * its diagnostics; one cancelled during its diagnostics returns without them.
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import { trainRun } from '../engine/train';
-import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
+import { analyseRun } from './analyse-run';
+import type { DiagnosticsStatus, ProgressMessage, RunUnitInput, RunUnitOutput, UnitDiagnostics } from './protocol';
 
 export interface RunUnitHooks {
   emit?(msg: ProgressMessage): void;
   shouldStop?(): boolean;
 }
 
-export function runUnit(config: ExperimentConfig, arch: ArchName, seed: number, hooks: RunUnitHooks = {}): RunUnitOutput {
+export interface RunUnitOptions {
+  /** run the diagnostics and fits after training (default true) */
+  diagnostics?: boolean;
+}
+
+class DiagnosticsCancelled extends Error {}
+
+export function runUnit(
+  config: ExperimentConfig, arch: ArchName, seed: number, hooks: RunUnitHooks = {}, opts: RunUnitOptions = {},
+): RunUnitOutput {
   const t0 = performance.now();
   hooks.emit?.({ type: 'start', arch, seed });
   const res = trainRun(config, arch, seed, {
@@ -24,6 +40,33 @@ export function runUnit(config: ExperimentConfig, arch: ArchName, seed: number, 
       ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
     },
   });
+  const t1 = performance.now();
+
+  let diagnostics: UnitDiagnostics | null = null;
+  let diagnosticsStatus: DiagnosticsStatus = 'skipped';
+  let diagnosticsError: string | undefined;
+  let cancelled = res.cancelled;
+  if ((opts.diagnostics ?? true) && !cancelled) {
+    try {
+      diagnostics = analyseRun(res.model, res.task, config, arch, {
+        progress: (stage, done, total) => {
+          if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
+          hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
+        },
+      });
+      diagnosticsStatus = 'done';
+    } catch (err) {
+      if (err instanceof DiagnosticsCancelled) {
+        cancelled = true;
+        diagnosticsStatus = 'cancelled';
+      } else {
+        diagnosticsStatus = 'failed';
+        diagnosticsError = err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+  const t2 = performance.now();
+
   return {
     arch,
     seed,
@@ -31,9 +74,14 @@ export function runUnit(config: ExperimentConfig, arch: ArchName, seed: number, 
     gateStats: res.gateStats.map((g) => ({ ...g })),
     diverged: res.diverged,
     divergedEpoch: res.divergedEpoch,
-    cancelled: res.cancelled,
+    cancelled,
     kernelsName: res.kernelsName,
-    wallMs: performance.now() - t0,
+    wallMs: t2 - t0,
+    trainMs: t1 - t0,
+    diagnosticsMs: t2 - t1,
+    diagnosticsStatus,
+    diagnostics,
+    ...(diagnosticsError !== undefined ? { diagnosticsError } : {}),
   };
 }
 
@@ -45,7 +93,7 @@ export default function runUnitTask(input: RunUnitInput): RunUnitOutput {
     return runUnit(input.config, input.arch, input.seed, {
       ...(port ? { emit: (m: ProgressMessage) => port.postMessage(m) } : {}),
       ...(flag ? { shouldStop: () => Atomics.load(flag, 0) !== 0 } : {}),
-    });
+    }, { diagnostics: input.diagnostics ?? true });
   } finally {
     port?.postMessage({ type: 'end', arch: input.arch, seed: input.seed } satisfies ProgressMessage);
     port?.close();

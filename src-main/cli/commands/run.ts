@@ -31,6 +31,8 @@ export interface RunCommandOptions {
   force?: boolean;
   dryRun?: boolean;
   quiet?: boolean;
+  /** false with --no-diagnostics */
+  diagnostics?: boolean;
   [field: string]: unknown;
 }
 
@@ -88,12 +90,19 @@ export function register(program: Command, io: CliIO): void {
     .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
     .option('--force', 'write into a non-empty --out folder')
     .option('--dry-run', 'print the resolved configuration and the runs, run nothing')
-    .option('--quiet', 'no per-epoch progress lines');
+    .option('--quiet', 'no per-epoch and diagnostics progress lines')
+    .option('--no-diagnostics', 'train only: no diagnostics, fits, H_N or aggregate files');
   addFieldOptions(cmd);
   cmd.addHelpText('after', `
 Precedence: preset < config file < flags. Lists are comma separated (--seeds 1,2,3).
-Files: <out>/seed_<S>/cli_args.csv, <out>/seed_<S>/<model>/<model>_learning_curve.csv,
-       <out>/seed_<S>/<model>/gate_stats_<model>.csv, <out>/config.json.
+Files (SCIENCE.md §8):
+  <out>/config.json
+  <out>/seed_<S>/cli_args.csv, H_N_summary.csv
+  <out>/seed_<S>/<model>/<model>_learning_curve.csv, gate_stats_<model>.csv, <model>_summary.csv,
+    <model>_mu_units.csv, <model>_tau_from_mu_units.csv, <model>_envelope_fits.json, <model>_H_N.csv,
+    <model>_master_fit.json, <model>_status.json (const: const_tau_const.json)
+  <out>/aggregate/<model>_summary_agg.csv, H_N_summary_agg.csv (mean, std, n over seeds)
+With --no-diagnostics: config.json, cli_args.csv, learning curves, gate stats and status files only.
 Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 invalid input, 130 interrupted.`);
 
   cmd.action(async (opts: RunCommandOptions) => {
@@ -117,7 +126,8 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
       io.setExitCode(EXIT_USAGE);
       return;
     }
-    io.err(`lw run: ${units.length} run${units.length === 1 ? '' : 's'} (${config.models.join(',')} × seeds ${config.seeds.join(',')}) on ${workers === 0 ? 'the main thread' : `${workers} worker${workers === 1 ? '' : 's'}`} → ${out}`);
+    io.err(`lw run: ${units.length} run${units.length === 1 ? '' : 's'} (${config.models.join(',')} × seeds ${config.seeds.join(',')}`
+      + `${opts.diagnostics === false ? ', training only' : ''}) on ${workers === 0 ? 'the main thread' : `${workers} worker${workers === 1 ? '' : 's'}`} → ${out}`);
 
     const ac = new AbortController();
     const detach = io.onInterrupt?.(() => {
@@ -128,7 +138,9 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
     });
     let report;
     try {
-      report = await runExperiment(config, { out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal });
+      report = await runExperiment(config, {
+        out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false,
+      });
     } finally {
       detach?.();
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,13 +201,37 @@ describe('lw run: running (tiny configuration)', () => {
           const gates = readFileSync(join(out, `seed_${seed}`, m, `gate_stats_${m}.csv`), 'utf8').trim().split('\n');
           expect(gates[0]).toBe('epoch,metric,value');
           expect(gates.length).toBeGreaterThan(1);
+          // diagnostics on (the default): the §8 files and the status
+          const files = readdirSync(join(out, `seed_${seed}`, m));
+          for (const f of ['summary.csv', 'mu_units.csv', 'tau_from_mu_units.csv', 'envelope_fits.json', 'H_N.csv', 'master_fit.json', 'status.json']) {
+            expect(files).toContain(`${m}_${f}`);
+          }
+          expect(files.includes('const_tau_const.json')).toBe(m === 'const');
         }
+        expect(readFileSync(join(out, `seed_${seed}`, 'H_N_summary.csv'), 'utf8').split('\n')[0]).toBe('N,H_N_const,H_N_lstm');
       }
+      expect(readdirSync(join(out, 'aggregate')).sort()).toEqual(['H_N_summary_agg.csv', 'const_summary_agg.csv', 'lstm_summary_agg.csv']);
       expect(existsSync(join(out, 'config.json'))).toBe(true);
       expect(r.stderr.at(-1)).toMatch(/^lw run: 4 done of 4 in /);
-      expect(r.stderr.filter((l) => / done: 2 epochs in /.test(l))).toHaveLength(4);
+      expect(r.stderr.filter((l) => / done: 2 epochs in \S+ s, diagnostics \S+ s \(/.test(l))).toHaveLength(4);
     }, 60_000);
   }
+
+  it('--no-diagnostics trains only: curves, gate stats and status, no diagnostics or aggregate files', async () => {
+    const out = join(dir, 'train-only');
+    const r = await cli('run', ...tiny, '--models', 'gru', '--no-diagnostics', '--workers', '0', '--out', out);
+    expect(r.code, r.stderr.join('\n')).toBe(0);
+    expect(r.stderr[0]).toContain('training only');
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'seed_212']);
+    expect(readdirSync(join(out, 'seed_212')).sort()).toEqual(['cli_args.csv', 'gru']);
+    expect(readdirSync(join(out, 'seed_212', 'gru')).sort()).toEqual(['gate_stats_gru.csv', 'gru_learning_curve.csv', 'gru_status.json']);
+    const st = JSON.parse(readFileSync(join(out, 'seed_212', 'gru', 'gru_status.json'), 'utf8'));
+    expect(st).toMatchObject({ model: 'gru', seed: 212, status: 'done', epochs: 2, diverged_epoch: null, diagnostics: 'skipped' });
+    expect(st.timings_s.training).toBeGreaterThan(0);
+    expect(r.stderr.filter((l) => l.includes('diagnostics'))).toEqual([]);
+    // the same flag in a --dry-run is accepted too
+    expect((await dry('--preset', 'smoke', '--no-diagnostics')).config).toEqual(PRESETS.smoke);
+  }, 60_000);
 });
 
 describe('lw run: outcomes', () => {
@@ -223,6 +247,13 @@ describe('lw run: outcomes', () => {
     const rows = readFileSync(join(out, 'seed_212', 'gru', 'gru_learning_curve.csv'), 'utf8').trim().split('\n').slice(1);
     expect(rows.length).toBeLessThan(6);
     for (const row of rows) for (const v of row.split(',')) expect(Number.isFinite(Number(v))).toBe(true);
+    // diagnostics still run, on the last finite parameters (§3)
+    const summary = readFileSync(join(out, 'seed_212', 'gru', 'gru_summary.csv'), 'utf8').trim().split('\n');
+    expect(summary.length).toBeGreaterThan(1);
+    const st = JSON.parse(readFileSync(join(out, 'seed_212', 'gru', 'gru_status.json'), 'utf8'));
+    expect(st).toMatchObject({ status: 'diverged', diverged_epoch: rows.length, epochs: rows.length, diagnostics: 'done' });
+    expect(existsSync(join(out, 'seed_212', 'H_N_summary.csv'))).toBe(true);
+    expect(existsSync(join(out, 'aggregate', 'gru_summary_agg.csv'))).toBe(true);
   });
 });
 
@@ -248,6 +279,26 @@ describe('runExperiment: cancellation', () => {
     const curve = readFileSync(join(out, 'seed_1', 'const', 'const_learning_curve.csv'), 'utf8').trim().split('\n');
     expect(curve).toHaveLength(3);
     expect(existsSync(join(out, 'seed_1', 'gru'))).toBe(false);
+    const st = JSON.parse(readFileSync(join(out, 'seed_1', 'const', 'const_status.json'), 'utf8'));
+    expect(st).toMatchObject({ status: 'cancelled', epochs: 2, diagnostics: 'skipped' });
+  });
+  it('an interrupt during the diagnostics stops them at the next batch or lag; the training files stay', async () => {
+    const { runExperiment } = await import('../run-experiment');
+    const { resolveConfig } = await import('../../../src-shared/config');
+    const r = resolveConfig('smoke', { epochs: 1, models: ['const', 'gru'], seeds: [1] });
+    if (!r.ok) throw new Error('bad test config');
+    const ac = new AbortController();
+    const out = join(dir, 'cancel-diag');
+    const rep = await runExperiment(r.config, {
+      out, workers: 0, signal: ac.signal,
+      log: (l) => {
+        if (l.includes('diagnostics lag 2/')) ac.abort();
+      },
+    });
+    expect(rep.runs.map((x) => [x.arch, x.status, x.diagnostics])).toEqual([['const', 'cancelled', 'cancelled'], ['gru', 'cancelled', 'skipped']]);
+    expect(readdirSync(join(out, 'seed_1', 'const')).sort()).toEqual(['const_learning_curve.csv', 'const_status.json', 'gate_stats_const.csv']);
+    expect(JSON.parse(readFileSync(join(out, 'seed_1', 'const', 'const_status.json'), 'utf8'))).toMatchObject({ status: 'cancelled', epochs: 1, diagnostics: 'cancelled' });
+    expect(existsSync(join(out, 'aggregate'))).toBe(false);
   });
 });
 
@@ -269,5 +320,28 @@ describe('runExperiment: a failing unit', () => {
     expect(rep.runs.map((x) => [x.arch, x.status])).toEqual([['const', 'done'], ['gru', 'failed']]);
     expect(rep.runs[1]!.error).toContain('boom');
     expect(lines).toContain('[gru seed 1] failed: boom');
+    expect(JSON.parse(readFileSync(join(dir, 'fail', 'seed_1', 'gru', 'gru_status.json'), 'utf8'))).toMatchObject({ status: 'failed', error: 'boom' });
+  });
+  it('failed diagnostics fail the run (exit 1) but keep its training files', async () => {
+    const worker = join(dir, 'diag-failing-worker.mjs');
+    writeFileSync(worker, `export default ({ arch, seed, port }) => {
+      port?.postMessage({ type: 'end', arch, seed }); port?.close();
+      return { arch, seed, curve: [{ epoch: 0, train_loss: 1, train_acc: 0, val_loss: 1, val_acc: 0 }], gateStats: [], diverged: false,
+        divergedEpoch: null, cancelled: false, kernelsName: 'none', wallMs: 2, trainMs: 1, diagnosticsMs: 1,
+        diagnosticsStatus: 'failed', diagnostics: null, diagnosticsError: 'no W_out' };
+    };`);
+    const { runExperiment } = await import('../run-experiment');
+    const { resolveConfig } = await import('../../../src-shared/config');
+    const r = resolveConfig('smoke', { models: ['lstm'], seeds: [1] });
+    if (!r.ok) throw new Error('bad test config');
+    const lines: string[] = [];
+    const out = join(dir, 'diag-fail');
+    const rep = await runExperiment(r.config, { out, workers: 1, workerFile: worker, log: (l) => lines.push(l) });
+    expect(rep.runs.map((x) => [x.arch, x.status, x.diagnostics])).toEqual([['lstm', 'failed', 'failed']]);
+    expect(lines.at(-1)).toMatch(/^\[lstm seed 1\] failed: diagnostics failed: no W_out \(after 1 epoch\) in /);
+    expect(readdirSync(join(out, 'seed_1', 'lstm')).sort()).toEqual(['gate_stats_lstm.csv', 'lstm_learning_curve.csv', 'lstm_status.json']);
+    expect(JSON.parse(readFileSync(join(out, 'seed_1', 'lstm', 'lstm_status.json'), 'utf8'))).toMatchObject({
+      status: 'failed', diagnostics: 'failed', error: 'diagnostics failed: no W_out', timings_s: { training: 0.001, diagnostics: 0.001, total: 0.002 },
+    });
   });
 });

@@ -15,10 +15,13 @@ import {
   writeHN,
   writeHNSummary,
   writeLearningCurve,
+  writeMasterFit,
   writeMuUnits,
+  writeRunStatus,
   writeSummary,
   writeTauFromMuUnits,
 } from '../../core/results-writer';
+import { constTauRecord } from '../../../src-workers/tasks/analyse-run';
 
 let out: string;
 beforeEach(() => {
@@ -83,10 +86,27 @@ describe('per-run files (SCIENCE.md §8)', () => {
     expect(JSON.parse(readFileSync(env, 'utf8'))).toEqual({ exp: { a: 0, b: -0.05, r2: 1, tau_env: 20 }, power: { c: 1, d: null, r2: 0.5 } });
     // τ = -1/log(1 - s) (SCIENCE.md §6): for s = 1 - e^{-1/20}, τ = 20 exactly
     const s = 1 - Math.exp(-1 / 20);
-    const ct = JSON.parse(readFileSync(writeConstTau(out, 1, s), 'utf8'));
+    const p = writeConstTau(out, 1, constTauRecord(s));
+    expect(p).toBe(join(out, 'seed_1', 'const', 'const_tau_const.json'));
+    const ct = JSON.parse(readFileSync(p, 'utf8'));
+    expect(Object.keys(ct)).toEqual(['s', 'leak', 'tau']);
     expect(ct.s).toBe(s);
     expect(ct.leak).toBeCloseTo(Math.exp(-1 / 20), 15);
     expect(ct.tau).toBeCloseTo(20, 10);
+  });
+  it('master fit and status (ours)', () => {
+    const mf = writeMasterFit(out, 3, 'diag', { skipped: 'too few lags' });
+    expect(mf).toBe(join(out, 'seed_3', 'diag', 'diag_master_fit.json'));
+    expect(JSON.parse(readFileSync(mf, 'utf8'))).toEqual({ skipped: 'too few lags' });
+    const st = writeRunStatus(out, {
+      model: 'diag', seed: 3, status: 'diverged', epochs: 2, diverged_epoch: 2, kernels: 'ts-f32', diagnostics: 'done',
+      timings_s: { training: 1.5, diagnostics: 0.25, total: 1.75 },
+    });
+    expect(st).toBe(join(out, 'seed_3', 'diag', 'diag_status.json'));
+    expect(JSON.parse(readFileSync(st, 'utf8'))).toEqual({
+      model: 'diag', seed: 3, status: 'diverged', epochs: 2, diverged_epoch: 2, kernels: 'ts-f32', diagnostics: 'done',
+      timings_s: { training: 1.5, diagnostics: 0.25, total: 1.75 },
+    });
   });
   it('leaves no temporary files behind', () => {
     writeLearningCurve(out, 1, 'gru', []);
