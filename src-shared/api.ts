@@ -1,0 +1,237 @@
+/**
+ * The one typed API of the workstation (DESIGN.md §1, §2).
+ *
+ * Implemented once, in the main process (src-main/core/service.ts, over the
+ * store and the scheduler), and reached through two transports that carry the
+ * same calls and events:
+ *   - Electron IPC, through the preload's contextBridge (src-preload);
+ *   - HTTP + WebSocket to the local web host (src-main/server), for browsers.
+ *
+ * Every method takes ONE plain-data argument object (or none) and returns a
+ * Promise of plain data, so a transport forwards `(method, arg)` unchanged.
+ * Numbers may be NaN or ±Infinity (the science produces them): transports
+ * must encode them faithfully (src-shared/wire.ts).
+ * Arguments are untrusted at the transport boundary: the service validates
+ * every one (config through the shared schema) and answers with ApiError.
+ */
+import type { ArchName, ConfigError, ExperimentConfig, OptimizerName } from './config';
+import type {
+  ExperimentDetail, ExperimentSummary, LearningCurveRow, RunEvent, RunRecord, RunResult,
+} from './results';
+
+/** Filters of the experiments table (all optional, combined with AND). */
+export interface ExperimentFilter {
+  /** case-insensitive substring of the name or the notes */
+  text?: string;
+  /** has every one of these tags */
+  tags?: string[];
+  /** runs this architecture */
+  arch?: ArchName;
+  optimizer?: OptimizerName;
+  H?: number;
+  T?: number;
+  preset?: string;
+  /** true: every run finished; false: some run queued, running or interrupted */
+  finished?: boolean;
+  /** created at or after (ms since the epoch) */
+  createdFrom?: number;
+  /** created before (ms since the epoch) */
+  createdTo?: number;
+}
+
+export interface ListExperimentsArg {
+  filter?: ExperimentFilter;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ExperimentList {
+  items: ExperimentSummary[];
+  total: number;
+}
+
+export interface CreateExperimentArg {
+  name: string;
+  /** start from this preset ('smoke' | 'quick' | 'paper'); fields absent from both take the defaults */
+  preset?: string;
+  /** field overrides (or a whole configuration), validated by the shared schema */
+  config?: Record<string, unknown>;
+  tags?: string[];
+  notes?: string;
+  /** queue the runs at once (default true) */
+  start?: boolean;
+}
+
+export interface UpdateExperimentArg {
+  id: number;
+  name?: string;
+  tags?: string[];
+  notes?: string;
+}
+
+export interface ValidateConfigArg {
+  preset?: string;
+  config?: Record<string, unknown>;
+}
+
+export type ValidateConfigResult =
+  | { ok: true; config: ExperimentConfig; runs: { arch: ArchName; seed: number }[] }
+  | { ok: false; errors: ConfigError[] };
+
+/** A rough cost estimate shown before launch. */
+export interface RunEstimate {
+  runs: number;
+  /** seconds of one worker for all runs (training + diagnostics), from measured kernel speed */
+  cpuSeconds: number;
+  /** wall seconds with the current worker count */
+  wallSeconds: number;
+  /** peak memory of one run in bytes */
+  peakBytesPerRun: number;
+}
+
+export interface QueueState {
+  paused: boolean;
+  /** worker threads of the pool */
+  workers: number;
+  running: number[];
+  queued: number[];
+}
+
+export interface SystemInfo {
+  appVersion: string;
+  dataDir: string;
+  cores: number;
+  workers: number;
+  /** how the host is reached: 'electron' or 'web' */
+  host: 'electron' | 'web';
+  /** backend availability: the CPU always; WebGPU when an adapter exists */
+  backends: { name: 'cpu' | 'webgpu'; available: boolean; description: string; fallback?: boolean }[];
+  platform: string;
+  node: string;
+}
+
+export type ExportFormat = 'csv' | 'zip' | 'pdf';
+
+export interface ExportArg {
+  /** an experiment (all its runs), or one run */
+  experimentId?: number;
+  runId?: number;
+  format: ExportFormat;
+}
+
+/** A produced file, delivered as bytes (IPC) or as a download (HTTP: GET /api/export). */
+export interface ExportedFile {
+  fileName: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export interface ImportArg {
+  /** a folder or .zip of the reference pipeline's results, on the host's file system */
+  path: string;
+  name?: string;
+}
+
+/** Live events, pushed to every client (IPC channel / WebSocket). */
+export type ApiEvent =
+  | { type: 'experiment-created'; experiment: ExperimentSummary }
+  | { type: 'experiment-updated'; experiment: ExperimentSummary }
+  | { type: 'experiment-deleted'; experimentId: number }
+  | { type: 'run-status'; run: RunRecord }
+  | {
+    type: 'run-progress';
+    runId: number;
+    experimentId: number;
+    phase: 'train' | 'diagnostics';
+    /** training: the epoch just finished (0-based) and its row */
+    epoch?: number;
+    epochs?: number;
+    row?: LearningCurveRow;
+    /** diagnostics: steps done / total (batches, then lags) */
+    stage?: 'batches' | 'lags';
+    done?: number;
+    total?: number;
+    /** estimated seconds left for this run */
+    etaSeconds?: number;
+  }
+  | { type: 'queue'; state: QueueState };
+
+export interface Api {
+  // experiments
+  listExperiments(arg: ListExperimentsArg): Promise<ExperimentList>;
+  getExperiment(arg: { id: number }): Promise<ExperimentDetail>;
+  createExperiment(arg: CreateExperimentArg): Promise<ExperimentDetail>;
+  updateExperiment(arg: UpdateExperimentArg): Promise<ExperimentSummary>;
+  /** a new experiment with the same configuration (and optional overrides) */
+  duplicateExperiment(arg: { id: number; name?: string; config?: Record<string, unknown>; start?: boolean }): Promise<ExperimentDetail>;
+  deleteExperiment(arg: { id: number }): Promise<{ deleted: boolean }>;
+  /** queue an experiment's interrupted / failed / cancelled runs again */
+  resumeExperiment(arg: { id: number }): Promise<ExperimentDetail>;
+  cancelExperiment(arg: { id: number }): Promise<ExperimentDetail>;
+
+  // runs
+  getRun(arg: { runId: number }): Promise<RunRecord>;
+  getRunResult(arg: { runId: number }): Promise<RunResult | null>;
+  listRunEvents(arg: { runId: number; afterId?: number; limit?: number }): Promise<RunEvent[]>;
+  cancelRun(arg: { runId: number }): Promise<RunRecord>;
+  rerunRun(arg: { runId: number }): Promise<RunRecord>;
+
+  // queue
+  getQueue(): Promise<QueueState>;
+  pauseQueue(): Promise<QueueState>;
+  resumeQueue(): Promise<QueueState>;
+  setWorkers(arg: { workers: number }): Promise<QueueState>;
+
+  // configuration
+  validateConfig(arg: ValidateConfigArg): Promise<ValidateConfigResult>;
+  estimateRuns(arg: ValidateConfigArg): Promise<RunEstimate>;
+
+  // files
+  exportData(arg: ExportArg): Promise<ExportedFile>;
+  importResults(arg: ImportArg): Promise<ExperimentDetail>;
+
+  // system
+  getSystemInfo(): Promise<SystemInfo>;
+}
+
+export type ApiMethod = keyof Api;
+
+/** Every method name, for transports that check the name before dispatching. */
+export const API_METHODS: readonly ApiMethod[] = [
+  'listExperiments', 'getExperiment', 'createExperiment', 'updateExperiment', 'duplicateExperiment',
+  'deleteExperiment', 'resumeExperiment', 'cancelExperiment',
+  'getRun', 'getRunResult', 'listRunEvents', 'cancelRun', 'rerunRun',
+  'getQueue', 'pauseQueue', 'resumeQueue', 'setWorkers',
+  'validateConfig', 'estimateRuns',
+  'exportData', 'importResults',
+  'getSystemInfo',
+];
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && (API_METHODS as readonly string[]).includes(name);
+}
+
+/** Error kinds a client can act on (shown to the user with the message). */
+export type ApiErrorCode =
+  | 'invalid' // bad argument or configuration: `fields` says which
+  | 'not-found'
+  | 'conflict' // wrong state, e.g. cancel a finished run
+  | 'unauthorized'
+  | 'internal';
+
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  message: string;
+  fields?: ConfigError[];
+}
+
+export class ApiError extends Error {
+  constructor(readonly code: ApiErrorCode, message: string, readonly fields?: ConfigError[]) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) };
+  }
+}
