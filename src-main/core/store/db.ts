@@ -111,10 +111,10 @@ export interface DatabaseInfo {
 }
 
 /** A read-only look at an existing database file (nothing is written). */
-export function inspectDatabase(path: string): DatabaseInfo {
+export function inspectDatabase(path: string, nativeBinding?: string): DatabaseInfo {
   let db: Db;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (err) {
     throw new StoreFormatError(`cannot open ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -188,6 +188,11 @@ export interface OpenDatabaseOptions {
    * loss; NORMAL keeps the database consistent but may lose the last commits)
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * better-sqlite3's compiled addon to load instead of node_modules' (the
+   * desktop app passes the Electron-ABI build of scripts/rebuild-native-electron.mjs)
+   */
+  nativeBinding?: string;
 }
 
 /**
@@ -203,10 +208,10 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): { db
     const header = readHeader(path);
     if (header) checkOpenable(path, { ...header, objects: 0 }, supported);
     // a write-ahead log may hold a newer header, and the header cannot tell an empty database from another application's
-    if (walHasFrames(path) || (header && header.applicationId === 0)) checkOpenable(path, inspectDatabase(path), supported);
+    if (walHasFrames(path) || (header && header.applicationId === 0)) checkOpenable(path, inspectDatabase(path, opts.nativeBinding), supported);
   }
 
-  const db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  const db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000, ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}) });
   try {
     // again on the writable connection, before any write (another process may have upgraded it meanwhile)
     checkOpenable(path, {
