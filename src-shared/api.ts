@@ -112,11 +112,29 @@ export interface SystemInfo {
 
 export type ExportFormat = 'csv' | 'zip' | 'pdf';
 
+/**
+ * Tables of the 'csv' export (src-main/core/exports/README.md): each a CSV
+ * whose per-run rows start with experiment_id, run_id, arch, seed.
+ */
+export const EXPORT_CSV_TABLES = [
+  'experiment', 'config', 'runs', 'learning_curve', 'gate_stats', 'summary', 'mu_units', 'tau_from_mu_units', 'H_N',
+  'envelope_fits', 'master_fit', 'const_tau', 'summary_agg', 'H_N_agg',
+] as const;
+
+export type ExportCsvTable = (typeof EXPORT_CSV_TABLES)[number];
+
+/**
+ * 'zip': the reference result layout (SCIENCE.md §8), the files `lw run --out`
+ * writes; 'csv': a ZIP of plain CSV tables (EXPORT_CSV_TABLES), or the one
+ * table named by `table` as a single .csv file; 'pdf': the report.
+ */
 export interface ExportArg {
   /** an experiment (all its runs), or one run */
   experimentId?: number;
   runId?: number;
   format: ExportFormat;
+  /** format 'csv' only: just this table, as one .csv file */
+  table?: ExportCsvTable;
 }
 
 /** A produced file, delivered as bytes (IPC) or as a download (HTTP: GET /api/export). */

@@ -12,12 +12,15 @@
  * finite value. N_required_at_eps skips the "not detected" value -1 (its
  * mean is over the seeds that detected the lag, its _n counts them). The
  * non-numeric columns (alpha_reliable, alpha_method) are not aggregated.
+ *
+ * As in results-writer.ts, `xxxFile(…)` renders a file (relative path and
+ * text) and `writeXxx(out, …)` writes it, so the ZIP export shares the bytes.
  */
 import { join } from 'node:path';
 import type { ArchName } from '../../src-shared/config';
 import { aggregateSeeds, aggregateTable } from '../../src-workers/engine/aggregate';
 import { SUMMARY_COLUMNS, type SummaryRow } from '../../src-workers/engine/diagnostics/run-diagnostics';
-import { csvText, writeFileAtomic, type Cell } from './results-writer';
+import { csvText, writeLayoutFile, type Cell, type LayoutFile } from './results-writer';
 
 type NumericSummaryColumn = Exclude<(typeof SUMMARY_COLUMNS)[number], 'ell' | 'alpha_reliable' | 'alpha_method'>;
 
@@ -31,8 +34,11 @@ export const NOT_DETECTED_FIELDS: readonly NumericSummaryColumn[] = ['N_required
 
 export const AGG_SUFFIXES = ['mean', 'std', 'n'] as const;
 
+/** The aggregate folder, relative to the output folder. */
+export const AGGREGATE_PATH = 'aggregate';
+
 export function aggregateDir(out: string): string {
-  return join(out, 'aggregate');
+  return join(out, AGGREGATE_PATH);
 }
 
 /** Header of `<model>_summary_agg.csv`. */
@@ -49,10 +55,12 @@ export function summaryAggRows(perSeed: readonly (readonly SummaryRow[])[]): Cel
   return table.map(({ key, stats }) => [key, ...AGG_SUMMARY_FIELDS.flatMap((c) => [stats[c].mean, stats[c].std, stats[c].count])]);
 }
 
+export function summaryAggFile(model: ArchName, perSeed: readonly (readonly SummaryRow[])[]): LayoutFile {
+  return { path: `${AGGREGATE_PATH}/${model}_summary_agg.csv`, text: csvText(summaryAggColumns(), summaryAggRows(perSeed)) };
+}
+
 export function writeSummaryAgg(out: string, model: ArchName, perSeed: readonly (readonly SummaryRow[])[]): string {
-  const p = join(aggregateDir(out), `${model}_summary_agg.csv`);
-  writeFileAtomic(p, csvText(summaryAggColumns(), summaryAggRows(perSeed)));
-  return p;
+  return writeLayoutFile(out, summaryAggFile(model, perSeed));
 }
 
 export type HNRows = readonly { N: number; H_N: number }[];
@@ -72,8 +80,10 @@ export function hnSummaryAggText(perModel: readonly { model: ArchName; perSeed: 
   return csvText(header, rows);
 }
 
+export function hnSummaryAggFile(perModel: readonly { model: ArchName; perSeed: readonly HNRows[] }[]): LayoutFile {
+  return { path: `${AGGREGATE_PATH}/H_N_summary_agg.csv`, text: hnSummaryAggText(perModel) };
+}
+
 export function writeHNSummaryAgg(out: string, perModel: readonly { model: ArchName; perSeed: readonly HNRows[] }[]): string {
-  const p = join(aggregateDir(out), 'H_N_summary_agg.csv');
-  writeFileAtomic(p, hnSummaryAggText(perModel));
-  return p;
+  return writeLayoutFile(out, hnSummaryAggFile(perModel));
 }
