@@ -1,7 +1,8 @@
 /**
  * Kernel throughput, TS (float32 typed arrays) vs WASM SIMD (f32x4):
  * GFLOP/s per GEMM kernel and shape (2·m·n·k flops), ns/element for the
- * activations. Single thread.
+ * activations and for the fused per-step kernels (LayerNorm, the cells) on a
+ * quick-preset step (B = 64 rows, H = 32). Single thread.
  *
  *   npx tsx scripts/bench-kernels.ts [--quick] [--wasm-only]
  */
@@ -13,6 +14,12 @@ type Op = 'gemmNN' | 'gemmNT' | 'gemmTN';
 interface Shape { op: Op; m: number; n: number; k: number; note: string }
 
 const SHAPES: Shape[] = [
+  { op: 'gemmNN', m: 32, n: 128, k: 32, note: 'quick: step h·U, LSTM, B=32' },
+  { op: 'gemmNN', m: 64, n: 128, k: 32, note: 'quick: step h·U, LSTM, eval B=64' },
+  { op: 'gemmNN', m: 64, n: 32, k: 32, note: 'quick: step h·W_h, const' },
+  { op: 'gemmNN', m: 32, n: 32, k: 128, note: 'quick: step dG·Uᵀ (Uᵀ copied), LSTM' },
+  { op: 'gemmNN', m: 1024, n: 128, k: 8, note: 'quick: input projection block' },
+  { op: 'gemmTN', m: 32, n: 128, k: 8192, note: 'quick: dU, LSTM' },
   { op: 'gemmNN', m: 32, n: 128, k: 40, note: '32x40 · 40x128' },
   { op: 'gemmNN', m: 512, n: 512, k: 144, note: '512x144 · 144x512' },
   { op: 'gemmNN', m: 64, n: 512, k: 16, note: 'step x·W, D=16, 4 gates H=128' },
@@ -88,4 +95,67 @@ for (const op of ['sigmoid', 'tanh'] as const) {
     res.push(`${kern.name} ${(1 / gel).toFixed(2)} ns/elt`);
   }
   console.log(`${op.padEnd(8)} n=${N}: ${res.join('   ')}`);
+}
+
+// fused per-step kernels: ns per element of a [B][H] step (quick preset: B = 64, H = 32)
+{
+  const B = 64, H = 32, n = B * H;
+  type K = Kernels<Float32Array>;
+  const cases: { name: string; setup: (k: K) => () => void }[] = [];
+  /** random arrays of the kernel set, values in ±2 (gate caches in (0, 1) where a kernel reads σ values) */
+  const arrays = (k: K, count: number, len: number, lo: number, hi: number): Float32Array[] => {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const a = k.alloc(len);
+      fillRandom(a, 7 + i);
+      for (let j = 0; j < len; j++) a[j] = lo + (a[j]! + 0.5) * (hi - lo);
+      out.push(a);
+    }
+    return out;
+  };
+  // forward kernels work in place on pre-activations: restore them before every call (a copy, timed alone too)
+  const inPlace = (k: K, len: number, run: (g: Float32Array) => void, lo = -2, hi = 2): (() => void) => {
+    const [g, g0] = arrays(k, 2, len, lo, hi) as [Float32Array, Float32Array];
+    return () => { g.set(g0); run(g); };
+  };
+  cases.push({ name: 'copy [B][4H] (restore)', setup: (k) => inPlace(k, 4 * n, () => {}) });
+  cases.push({ name: 'layerNormForward', setup: (k) => {
+    const [xh, is, p] = arrays(k, 3, 2 * n, 0.5, 1.5) as [Float32Array, Float32Array, Float32Array];
+    return inPlace(k, n, (g) => k.layerNormForward(B, H, g, 0, H, xh, 0, is, 0, p, 0, H));
+  } });
+  cases.push({ name: 'layerNormBackward', setup: (k) => {
+    const [xh, is, p, dp] = arrays(k, 4, 3 * n, 0.5, 1.5) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    return inPlace(k, n, (g) => k.layerNormBackward(B, H, g, 0, H, xh, 0, is, 0, p, 0, dp, 0, H));
+  } });
+  for (const G of [0, 1, H]) {
+    cases.push({ name: `gatedForward G=${G}`, setup: (k) => {
+      const [s, hp, h, w, y] = arrays(k, 5, n, -1, 1) as Float32Array[];
+      return inPlace(k, n, (a) => k.gatedForward(B, H, G, 0.3, a, 0, s!, 0, hp!, 0, h!, 0, w!, 0, 0.1, y!, 0));
+    } });
+  }
+  cases.push({ name: 'gruGates + gruCell', setup: (k) => {
+    const [hp, rh, h] = arrays(k, 3, n, -1, 1) as Float32Array[];
+    return inPlace(k, 3 * n, (g) => { k.gruGates(B, H, g, 0, hp!, 0, rh!, 0); k.gruCell(B, H, g, 0, hp!, 0, h!, 0); });
+  } });
+  cases.push({ name: 'lstmForward', setup: (k) => {
+    const [cp, c, tc, h] = arrays(k, 4, n, -1, 1) as Float32Array[];
+    return inPlace(k, 4 * n, (g) => k.lstmForward(B, H, g, 0, cp!, 0, c!, tc!, h!, 0));
+  } });
+  cases.push({ name: 'lstmBackward', setup: (k) => {
+    const [cp, tc, dy, w, dh, dc] = arrays(k, 6, n, -1, 1) as Float32Array[];
+    // the gate cache holds σ / tanh values; dc is rewritten (dc·f) by every call, restored with the gates
+    return inPlace(k, 4 * n, (g) => {
+      dc!.fill(0.1);
+      k.lstmBackward(B, H, g, 0, cp!, 0, tc!, 0, dy!, 0, w!, 0, dh!, 0, dc!, 0);
+    }, 0.05, 0.95);
+  } });
+  console.log(`fused kernels, B=${B} H=${H}: ns per element of the step (TS / WASM)`);
+  for (const c of cases) {
+    const res: string[] = [];
+    for (const kern of wasmOnly ? [wasm] : [ts, wasm]) {
+      const gel = timeIt(c.setup(kern), n);
+      res.push(`${kern.name} ${(1 / gel).toFixed(2)}`);
+    }
+    console.log(`  ${c.name.padEnd(24)} ${res.join('   ')}`);
+  }
 }

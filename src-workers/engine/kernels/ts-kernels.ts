@@ -1,7 +1,10 @@
 /**
  * Reference kernels in plain TypeScript, generic over the float type.
- * Loops are ordered so the innermost one walks memory contiguously.
+ * Loops are ordered so the innermost one walks memory contiguously. The
+ * fused element-wise kernels live in ./ts-cells.ts and ./ts-layernorm.ts.
  */
+import * as cells from './ts-cells';
+import { lnBackward, lnForward, lnTangent } from './ts-layernorm';
 import type { FloatArray, Kernels, Precision } from './types';
 
 export function createTsKernels<A extends FloatArray>(precision: Precision): Kernels<A> {
@@ -59,5 +62,23 @@ export function createTsKernels<A extends FloatArray>(precision: Precision): Ker
     tanh(x, xOff, out, outOff, n) {
       for (let i = 0; i < n; i++) out[outOff + i] = Math.tanh(x[xOff + i]!);
     },
+
+    addRowBias: cells.addRowBias,
+    sumRows: cells.sumRows,
+    layerNormForward: lnForward,
+    layerNormBackward: lnBackward,
+    layerNormTangent: lnTangent,
+    gatedForward: cells.gatedForward,
+    gatedBackward: cells.gatedBackward,
+    gatedTangent: cells.gatedTangent,
+    gruGates: cells.gruGates,
+    gruCell: cells.gruCell,
+    gruCellBackward: cells.gruCellBackward,
+    gruResetBackward: cells.gruResetBackward,
+    gruTangentGates: cells.gruTangentGates,
+    gruTangentCell: cells.gruTangentCell,
+    lstmForward: cells.lstmForward,
+    lstmBackward: cells.lstmBackward,
+    lstmTangent: cells.lstmTangent,
   };
 }

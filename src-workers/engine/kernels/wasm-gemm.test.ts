@@ -140,11 +140,12 @@ describe('wasm gemm vs float64 reference', () => {
 
     it(`${op}: shapes of the models (time step blocks, weight-gradient reductions)`, () => {
       const rng = new Rng(0xcafe + op.length);
+      // m > 256 rows at k ≥ 256 (NN) or m > 1024 (TN, k-blocks of 64): several packed Â row groups
       const shapes: [number, number, number][] = op === 'gemmNN'
-        ? [[16, 96, 8], [33, 128, 40], [64, 36, 12]]
+        ? [[16, 96, 8], [33, 128, 40], [64, 36, 12], [301, 9, 300]]
         : op === 'gemmNT'
           ? [[16, 32, 96], [17, 33, 300], [40, 130, 20], [2, 1030, 70]] // the last: 2×2 transposed blocks of the scratch
-          : [[32, 128, 700], [12, 96, 513], [3, 1, 257]];
+          : [[32, 128, 700], [12, 96, 513], [3, 1, 257], [1101, 5, 70]];
       for (const [m, n, k] of shapes) {
         for (const beta of [0, 1] as const) {
           runCase({ op, m, n, k, beta, aOff: 4, bOff: 8, cOff: 12, padA: 0, padB: 0, padC: 0 }, rng);

@@ -63,61 +63,13 @@ export function checkBatch(B: number, T: number, maxBatch: number, maxT: number)
   }
 }
 
-/** dst[i] = src[i] for i < n (through plain loops: the arrays may be of different backends). */
+/**
+ * dst[i] = src[i] for i < n. TypedArray.set copies natively (and converts
+ * between float types), so the arrays may belong to different backends.
+ */
 export function copyN(src: FloatArray, dst: FloatArray, n: number): void {
   if (src.length < n || dst.length < n) throw new RangeError(`array shorter than ${n}`);
-  for (let i = 0; i < n; i++) dst[i] = src[i]!;
-}
-
-/** out[r·ld + j] += bias[j] for r < rows, j < n. */
-export function addRowBias(
-  rows: number, n: number, out: FloatArray, outOff: number, ld: number, bias: FloatArray, biasOff: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const o = outOff + r * ld;
-    for (let j = 0; j < n; j++) out[o + j] += bias[biasOff + j]!;
-  }
-}
-
-/**
- * dst[j] = Σ_r src[off + r·ld + j] for j < n, summed in float64 through the
- * scratch `acc` (length ≥ n).
- */
-export function sumRows64(
-  rows: number, n: number, src: FloatArray, off: number, ld: number,
-  acc: Float64Array, dst: FloatArray, dstOff: number,
-): void {
-  acc.fill(0, 0, n);
-  for (let r = 0; r < rows; r++) {
-    const o = off + r * ld;
-    for (let j = 0; j < n; j++) acc[j] += src[o + j]!;
-  }
-  for (let j = 0; j < n; j++) dst[dstOff + j] = acc[j]!;
-}
-
-/** Σ_i a[i], i < n, in float64. */
-export function sum64(a: FloatArray, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[i]!;
-  return s;
-}
-
-/** In-place σ over n columns of `rows` rows with stride ld (one kernel call when contiguous). */
-export function sigmoidRows<A extends FloatArray>(k: Kernels<A>, rows: number, n: number, a: A, off: number, ld: number): void {
-  if (ld === n) {
-    k.sigmoid(a, off, a, off, rows * n);
-    return;
-  }
-  for (let r = 0; r < rows; r++) k.sigmoid(a, off + r * ld, a, off + r * ld, n);
-}
-
-/** In-place tanh over n columns of `rows` rows with stride ld. */
-export function tanhRows<A extends FloatArray>(k: Kernels<A>, rows: number, n: number, a: A, off: number, ld: number): void {
-  if (ld === n) {
-    k.tanh(a, off, a, off, rows * n);
-    return;
-  }
-  for (let r = 0; r < rows; r++) k.tanh(a, off + r * ld, a, off + r * ld, n);
+  dst.set(src.length === n ? src : src.subarray(0, n));
 }
 
 /**
@@ -148,4 +100,40 @@ export function recordArrays<A extends FloatArray>(record: Record<string, A>, na
     if (a.length < n) throw new RangeError(`record: '${name}' has ${a.length} entries, needs ${n}`);
     return a;
   });
+}
+
+/**
+ * Rows per block of the input projection X·W + b: computed a block of steps
+ * ahead of the recurrence, the block is still in cache when its steps run
+ * (one product over all T·B rows writes megabytes that are evicted and read
+ * back). 1024 rows of 4H = 512 floats are 2 MiB at most for H ≤ 128.
+ */
+export const PROJECTION_ROWS = 1024;
+
+/** Steps per input-projection block for a batch of B rows (at least 1). */
+export function projectionSteps(B: number): number {
+  return Math.max(1, Math.floor(PROJECTION_ROWS / B));
+}
+
+/** out[r·G + j] = Σ_d x[xOff + r·D + d] W[d·G + j] + b[j] for r < rows (W, b at wOff, bOff in p). */
+export function projectInputs<A extends FloatArray>(
+  k: Kernels<A>, rows: number, G: number, D: number, x: A, xOff: number, p: A, wOff: number, bOff: number,
+  out: A, outOff: number,
+): void {
+  k.gemmNN(rows, G, D, x, xOff, D, p, wOff, G, out, outOff, G, 0);
+  k.addRowBias(rows, G, out, outOff, G, p, bOff);
+}
+
+/**
+ * dst[dstOff + j·rows + i] = src[srcOff + i·ld + j] (i < rows, j < cols): a
+ * transposed copy of a weight block, made once per backward so that the
+ * per-step products with Uᵀ are plain gemmNN (gemmNT would transpose U again
+ * at every step; the results are the same, sums run in the same order).
+ */
+export function transposeInto(rows: number, cols: number, src: FloatArray, srcOff: number, ld: number,
+  dst: FloatArray, dstOff: number): void {
+  for (let i = 0; i < rows; i++) {
+    const so = srcOff + i * ld;
+    for (let j = 0; j < cols; j++) dst[dstOff + j * rows + i] = src[so + j]!;
+  }
 }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTsKernels } from '../kernels/ts-kernels';
 import { Rng } from '../rng';
+import { PROJECTION_ROWS } from './gate-blocks';
 import { createGatedModel } from './gated';
 import { analyticGrad, maxRelError, numericGrad } from './gradcheck';
 import { initParams } from './params';
@@ -278,6 +279,41 @@ describe.each(CASES)('$arch cell, layernorm=$layernorm', ({ arch, layernorm }) =
       if (arch === 'const') for (const l of leak) expect(l).toBe(1 - CONST_S);
       else expect(maxAbs(leak.map((l) => l - leak[0]!))).toBeGreaterThan(1e-3); // gates move
     }
+  });
+
+  it('sequences spanning several input-projection blocks (T·B > PROJECTION_ROWS): forward and tangent', () => {
+    const Bl = 3;
+    const Tl = Math.ceil((PROJECTION_ROWS + 90) / Bl);
+    const m = model64(shape, Bl, Tl);
+    randomParams(m.layout, m.params, 61);
+    const x = gaussians(Tl * Bl * D, 62);
+    const ref = reference(shape, m.layout, m.params, x, Bl, Tl);
+    const n = Tl * Bl * H;
+    for (const train of [false, true]) {
+      const yhat = new Float64Array(Tl * Bl);
+      const hidden = new Float64Array(n);
+      const leak = new Float64Array(n);
+      const rdiag = new Float64Array(n);
+      m.forward(x, Bl, Tl, yhat, { train, hidden, record: { leak, rdiag } });
+      expect(maxAbsDiff(yhat, ref.yhat)).toBeLessThan(1e-12);
+      expect(maxAbsDiff(hidden, ref.h)).toBeLessThan(1e-12);
+      expect(maxAbsDiff(rdiag, ref.rdiag)).toBeLessThan(1e-12);
+    }
+    // the tangent pass reads x through the same blocks: central differences of h_t
+    const dir = unitDirection(m.layout.size, 63);
+    const v = new Float64Array(n);
+    m.tangent(x, Bl, Tl, dir, v);
+    const p0 = Float64Array.from(m.params);
+    const hp = new Float64Array(n);
+    const hm = new Float64Array(n);
+    const eps = 1e-5;
+    for (let i = 0; i < p0.length; i++) m.params[i] = p0[i]! + eps * dir[i]!;
+    m.forward(x, Bl, Tl, new Float64Array(Tl * Bl), { train: false, hidden: hp });
+    for (let i = 0; i < p0.length; i++) m.params[i] = p0[i]! - eps * dir[i]!;
+    m.forward(x, Bl, Tl, new Float64Array(Tl * Bl), { train: false, hidden: hm });
+    m.params.set(p0);
+    const fd = hp.map((vp, i) => (vp - hm[i]!) / (2 * eps));
+    expect(maxRelError(v, fd, 1e-4)).toBeLessThan(1e-6);
   });
 
   it('float32 agrees with float64 (forward, record, tangent, gradient)', () => {

@@ -19,15 +19,24 @@
  *    ∂L/∂p_t, so that the weight gradients are a handful of [T·B]-row gemmTN
  *    at the end and no extra [T][B][H] buffer is needed. The caches are
  *    therefore consumed: one backward() per forward(train: true).
- *  - per-step buffers [B][·] for evaluation (train: false) and tangent(),
- *    which never touch the training caches: an evaluation forward or a
- *    tangent pass between forward(train) and backward() is harmless.
+ *  - per-step buffers [B][·] and blocks of steps ([≤ PROJECTION_ROWS rows]
+ *    of x, a, p) for evaluation (train: false) and tangent(), which never
+ *    touch the training caches: an evaluation forward or a tangent pass
+ *    between forward(train) and backward() is harmless.
  * Caller arrays (x, ŷ, ∂L/∂ŷ, dir, record, hidden, v) are only read or
- * written by plain loops and copied into kernel-owned buffers when a kernel
- * needs them, so they need not live in a WASM module's memory.
+ * written by plain copies into and out of kernel-owned buffers, so they need
+ * not live in a WASM module's memory.
+ *
+ * Per step only kernels run. The input projections x W_x + b_x and
+ * x W_s + b_s are computed a block of steps ahead (gate-blocks.ts,
+ * PROJECTION_ROWS); a step adds h_{t-1} W_h and h_{t-1} U_s, applies
+ * LayerNorm, then one fused cell kernel (gatedForward / Backward / Tangent,
+ * kernels/types.ts), which also computes ŷ_t. Backward multiplies by copies
+ * of W_hᵀ and U_sᵀ made once per call. The §4.1 terms are a plain loop, only
+ * when asked.
  */
 import type { FloatArray } from '../kernels/types';
-import { layerNormBackward, layerNormForward, layerNormTangent } from './layernorm';
+import { copyN, PROJECTION_ROWS, projectionSteps, transposeInto } from './gate-blocks';
 import { buildLayout, type TensorDecl } from './params';
 import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout } from './types';
 
@@ -112,22 +121,26 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
   const isC = k.alloc(ln ? N : 1);
   const sC = k.alloc(G > 0 ? N * G : 1); // s_t; ∂L/∂p_t after backward
   const dyC = k.alloc(N);
+  const lnParts = k.alloc(ln ? maxT * 2 * H : 1); // per-step LayerNorm parameter gradients
 
-  // ---- per-step buffers ----
+  // ---- per-step buffers, and blocks of steps for the input projections ----
   const BH = maxBatch * H;
-  const xS = k.alloc(maxBatch * D);
+  const blkRows = Math.max(PROJECTION_ROWS, maxBatch);
+  const xBlk = k.alloc(blkRows * D); // x of a block of steps (evaluation, tangent)
+  const aBlk = k.alloc(blkRows * H); // x W_x + b_x of the block, then a_t in place
+  const sBlk = k.alloc(blkRows * Gb); // x W_s + b_s of the block, then s_t in place
+  const zeros = k.alloc(BH); // h_{-1} = v_{-1} = 0 (never written)
   const hS0 = k.alloc(BH), hS1 = k.alloc(BH);
-  const aS = k.alloc(BH);
   const xhatS = k.alloc(ln ? BH : 1);
   const isS = k.alloc(ln ? maxBatch : 1);
-  const sS = k.alloc(maxBatch * Gb);
   const yS = k.alloc(maxBatch);
   const carry = k.alloc(BH); // ∂L/∂h_{t-1} flowing back in time
   const vS0 = k.alloc(BH), vS1 = k.alloc(BH);
   const daS = k.alloc(BH); // tangent of a_t, then of LN(a_t)
   const dpS = k.alloc(maxBatch * Gb); // tangent of p_t
   const dirBuf = k.alloc(layout.size);
-  const colSum = new Float64Array(Math.max(H, 1)); // float64 reduction scratch (never passed to a kernel)
+  const WhT = k.alloc(H * H); // W_hᵀ and U_sᵀ (backward)
+  const UsT = k.alloc(Gb * H);
 
   let lastB = 0;
   let lastT = 0;
@@ -139,41 +152,57 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
   }
 
   /**
-   * h̃_t into a (in place over the pre-activation) and s_t into s, from x_t
-   * and h_{t-1} (h_{t-1} = 0 when `first`, so its products are skipped).
+   * Input projections of `rows` rows (a block of steps): a = x W_x + b_x,
+   * p = x W_s + b_s.
    */
-  function candidate(
-    B: number, first: boolean,
-    xA: A, xO: number, hpA: A, hpO: number,
-    aA: A, aO: number, xhA: A, xhO: number, isA: A, isO: number,
-    sA: A, sO: number,
-  ): void {
-    k.gemmNN(B, H, D, xA, xO, D, params, oWx, H, aA, aO, H, 0);
-    if (!first) k.gemmNN(B, H, H, hpA, hpO, H, params, oWh, H, aA, aO, H, 1);
-    for (let b = 0; b < B; b++) {
-      const r = aO + b * H;
-      for (let q = 0; q < H; q++) aA[r + q] += params[oBx + q]!;
-    }
-    if (ln) layerNormForward(B, H, aA, aO, params, oG, params, oBeta, aA, aO, xhA, xhO, isA, isO);
-    k.tanh(aA, aO, aA, aO, B * H);
+  function project(rows: number, xA: A, xO: number, aA: A, aO: number, sA: A, sO: number): void {
+    k.gemmNN(rows, H, D, xA, xO, D, params, oWx, H, aA, aO, H, 0);
+    k.addRowBias(rows, H, aA, aO, H, params, oBx);
     if (G > 0) {
-      k.gemmNN(B, G, D, xA, xO, D, params, oWs, G, sA, sO, G, 0);
-      if (!first) k.gemmNN(B, G, H, hpA, hpO, H, params, oUs, G, sA, sO, G, 1);
-      for (let b = 0; b < B; b++) {
-        const r = sO + b * G;
-        for (let g = 0; g < G; g++) sA[r + g] += params[oBs + g]!;
-      }
-      k.sigmoid(sA, sO, sA, sO, B * G);
+      k.gemmNN(rows, G, D, xA, xO, D, params, oWs, G, sA, sO, G, 0);
+      k.addRowBias(rows, G, sA, sO, G, params, oBs);
     }
   }
 
-  /** diag(W_h)[q] and ũ_s[q] of §4.1 (ũ_s = u_s for shared, diag(U_s) for diag, 0 for const). */
-  function whDiag(q: number): number {
-    return params[oWh + q * H + q]!;
+  /**
+   * One step, on a and s holding the input projections of step t: adds
+   * h_{t-1} W_h and h_{t-1} U_s (none when `first`: h_{-1} = 0), LayerNorm,
+   * then gatedForward: h̃_t into a, s_t into s, h_t into h, ŷ_t into yS.
+   */
+  function step(
+    B: number, first: boolean, hpA: A, hpO: number, hA: A, hO: number,
+    aA: A, aO: number, xhA: A, xhO: number, isA: A, isO: number, sA: A, sO: number,
+  ): void {
+    if (!first) k.gemmNN(B, H, H, hpA, hpO, H, params, oWh, H, aA, aO, H, 1);
+    if (ln) k.layerNormForward(B, H, aA, aO, H, xhA, xhO, isA, isO, params, oG, oBeta);
+    if (G > 0 && !first) k.gemmNN(B, G, H, hpA, hpO, H, params, oUs, G, sA, sO, G, 1);
+    k.gatedForward(B, H, G, constS, aA, aO, sA, sO, hpA, hpO, hA, hO, params, oWout, params[oBout]!, yS, 0);
   }
-  function usDiag(q: number): number {
-    if (G === 0) return 0;
-    return G === 1 ? params[oUs + q]! : params[oUs + q * H + q]!;
+
+  /** Start of a block of steps at t (evaluation, tangent): x into xBlk, its projections into aBlk, sBlk. */
+  function startBlock(x: A, B: number, T: number, t: number, tc: number): void {
+    const rows = Math.min(tc, T - t) * B;
+    copyInto(x, t * B * D, xBlk, 0, rows * D);
+    project(rows, xBlk, 0, aBlk, 0, sBlk, 0);
+  }
+
+  /** §4.1 leak_t = 1 - s_t, rdiag_t = s(1-h̃²) diag(W_h) + (h̃ - h_{t-1}) s(1-s) ũ_s, for one step. */
+  function recordStep(
+    B: number, aA: A, aO: number, sA: A, sO: number, hpA: A, hpO: number, leak: A, rdiag: A, outO: number,
+  ): void {
+    for (let b = 0; b < B; b++) {
+      const sb = G === 1 ? sA[sO + b]! : constS;
+      const r = b * H;
+      for (let q = 0; q < H; q++) {
+        const sv = G > 1 ? sA[sO + r + q]! : sb;
+        const ht = aA[aO + r + q]!;
+        const hp = hpA[hpO + r + q]!;
+        // ũ_s = u_s for shared, diag(U_s) for diag, 0 for const
+        const us = G === 0 ? 0 : G === 1 ? params[oUs + q]! : params[oUs + q * H + q]!;
+        leak[outO + r + q] = 1 - sv;
+        rdiag[outO + r + q] = sv * (1 - ht * ht) * params[oWh + q * H + q]! + (ht - hp) * sv * (1 - sv) * us;
+      }
+    }
   }
 
   function forward(x: A, B: number, T: number, yhat: A, fo: ForwardOptions<A>): void {
@@ -184,63 +213,37 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
     const rdiag = rec ? rec['rdiag'] : undefined;
     if (rec && (!leak || !rdiag)) throw new Error(`gated model: record needs 'leak' and 'rdiag' arrays`);
     const hidden = fo.hidden;
-    const bOut = params[oBout]!;
     const xLen = B * D;
     const stepH = B * H;
 
     if (train) {
       cacheValid = false;
-      for (let i = 0; i < T * xLen; i++) xC[i] = x[i]!;
+      copyN(x, xC, T * xLen);
       hC.fill(0, 0, stepH); // h_{-1} = 0
     }
 
+    const tc = projectionSteps(B);
     for (let t = 0; t < T; t++) {
       const first = t === 0;
-      let xA: A, xO: number, hpA: A, hpO: number, hA: A, hO: number, aA: A, aO: number;
-      let xhA: A, xhO: number, isA: A, isO: number, sA: A, sO: number;
-      if (train) {
-        xA = xC; xO = t * xLen;
-        hpA = hC; hpO = t * stepH;
-        hA = hC; hO = (t + 1) * stepH;
-        aA = aC; aO = t * stepH;
-        xhA = xhatC; xhO = ln ? t * stepH : 0;
-        isA = isC; isO = ln ? t * B : 0;
-        sA = sC; sO = G > 0 ? t * B * G : 0;
-      } else {
-        const xo = t * xLen;
-        for (let i = 0; i < xLen; i++) xS[i] = x[xo + i]!;
-        xA = xS; xO = 0;
-        hpA = (t & 1) === 0 ? hS1 : hS0; hpO = 0;
-        hA = (t & 1) === 0 ? hS0 : hS1; hO = 0;
-        aA = aS; aO = 0;
-        xhA = xhatS; xhO = 0;
-        isA = isS; isO = 0;
-        sA = sS; sO = 0;
-      }
-      candidate(B, first, xA, xO, hpA, hpO, aA, aO, xhA, xhO, isA, isO, sA, sO);
-
-      // h_t = h_{t-1} + s (h̃ - h_{t-1}), with the §4.1 terms when asked.
       const outO = t * stepH;
-      for (let b = 0; b < B; b++) {
-        const sb = G === 1 ? sA[sO + b]! : constS;
-        const r = b * H;
-        for (let q = 0; q < H; q++) {
-          const sv = G > 1 ? sA[sO + r + q]! : sb;
-          const ht = aA[aO + r + q]!;
-          const hp = first ? 0 : hpA[hpO + r + q]!;
-          const h = hp + sv * (ht - hp);
-          hA[hO + r + q] = h;
-          if (hidden) hidden[outO + r + q] = h;
-          if (leak) {
-            leak[outO + r + q] = 1 - sv;
-            rdiag![outO + r + q] = sv * (1 - ht * ht) * whDiag(q) + (ht - hp) * sv * (1 - sv) * usDiag(q);
-          }
-        }
+      // the step's a and s: the training caches, or the rows of the current block
+      const aA = train ? aC : aBlk;
+      const aO = train ? outO : (t % tc) * stepH;
+      const sA = train ? sC : sBlk;
+      const sO = (train ? t : t % tc) * B * G;
+      if (t % tc === 0) {
+        if (train) project(Math.min(tc, T - t) * B, xC, t * xLen, aC, aO, sC, sO);
+        else startBlock(x, B, T, t, tc);
       }
-
-      k.gemmNN(B, 1, H, hA, hO, H, params, oWout, 1, yS, 0, 1, 0);
-      const yo = t * B;
-      for (let b = 0; b < B; b++) yhat[yo + b] = yS[b]! + bOut;
+      const hp = train ? hC : first ? zeros : (t & 1) === 0 ? hS1 : hS0;
+      const hpO = train ? t * stepH : 0;
+      const hA = train ? hC : (t & 1) === 0 ? hS0 : hS1;
+      const hO = train ? (t + 1) * stepH : 0;
+      if (train) step(B, first, hp, hpO, hA, hO, aA, aO, xhatC, ln ? outO : 0, isC, ln ? t * B : 0, sA, sO);
+      else step(B, first, hp, hpO, hA, hO, aA, aO, xhatS, 0, isS, 0, sA, sO);
+      if (leak) recordStep(B, aA, aO, sA, sO, hp, hpO, leak, rdiag!, outO);
+      if (hidden) copyInto(hA, hO, hidden, outO, stepH);
+      copyInto(yS, 0, yhat, t * B, B);
     }
 
     if (train) {
@@ -250,134 +253,89 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
     }
   }
 
-  /** grads[o + c] = Σ_rows m[r·cols + c], accumulated in float64. */
-  function columnSums(m: A, rows: number, cols: number, o: number): void {
-    colSum.fill(0, 0, cols);
-    for (let r = 0; r < rows; r++) {
-      const ro = r * cols;
-      for (let c = 0; c < cols; c++) colSum[c] += m[ro + c]!;
-    }
-    for (let c = 0; c < cols; c++) grads[o + c] = colSum[c]!;
-  }
-
   function backward(dyhat: A): void {
     if (!cacheValid) throw new Error('gated model: backward() needs a preceding forward(train: true) (the caches are consumed by backward)');
     cacheValid = false;
     const B = lastB, T = lastT;
     const TB = T * B;
     const stepH = B * H;
-    grads.fill(0);
-    for (let i = 0; i < TB; i++) dyC[i] = dyhat[i]!;
+    const H2 = 2 * H;
+    copyN(dyhat, dyC, TB);
     carry.fill(0, 0, stepH);
+    transposeInto(H, H, params, oWh, H, WhT, 0);
+    if (G > 0) transposeInto(H, G, params, oUs, G, UsT, 0);
 
     for (let t = T - 1; t >= 0; t--) {
-      const hpO = t * stepH;
       const aO = t * stepH;
       const sO = t * B * G;
-      const first = t === 0;
-      // dh = carry + dŷ_t W_outᵀ; split into the candidate, gate and leak paths.
-      for (let b = 0; b < B; b++) {
-        const dy = dyC[t * B + b]!;
-        const sb = G === 1 ? sC[sO + b]! : constS;
-        const r = b * H;
-        let dsAcc = 0;
-        for (let q = 0; q < H; q++) {
-          const i = r + q;
-          const dh = carry[i]! + dy * params[oWout + q]!;
-          const sv = G > 1 ? sC[sO + i]! : sb;
-          const ht = aC[aO + i]!;
-          const hp = first ? 0 : hC[hpO + i]!;
-          aC[aO + i] = dh * sv * (1 - ht * ht); // ∂L/∂(LN(a_t)) (before LN backward)
-          if (G > 1) sC[sO + i] = dh * (ht - hp) * sv * (1 - sv); // ∂L/∂p_t
-          else if (G === 1) dsAcc += dh * (ht - hp);
-          carry[i] = dh * (1 - sv);
-        }
-        if (G === 1) sC[sO + b] = dsAcc * sb * (1 - sb);
-      }
-      if (ln) {
-        layerNormBackward(B, H, aC, aO, xhatC, aO, isC, t * B, params, oG, grads, oG, grads, oBeta, aC, aO);
-      }
-      if (!first) {
-        k.gemmNT(B, H, H, aC, aO, H, params, oWh, H, carry, 0, H, 1);
-        if (G > 0) k.gemmNT(B, H, G, sC, sO, G, params, oUs, G, carry, 0, H, 1);
+      // dh = carry + dŷ_t W_outᵀ, split into the candidate, gate and leak paths
+      k.gatedBackward(B, H, G, constS, aC, aO, sC, sO, hC, aO, dyC, t * B, params, oWout, carry, 0);
+      if (ln) k.layerNormBackward(B, H, aC, aO, H, xhatC, aO, isC, t * B, params, oG, lnParts, t * H2, t * H2 + H);
+      if (t > 0) {
+        k.gemmNN(B, H, H, aC, aO, H, WhT, 0, H, carry, 0, H, 1);
+        if (G > 0) k.gemmNN(B, H, G, sC, sO, G, UsT, 0, H, carry, 0, H, 1);
       }
     }
 
     // Weight gradients over all T·B rows at once (rows of block 0 of hC are h_{-1} = 0).
     k.gemmTN(D, H, TB, xC, 0, D, aC, 0, H, grads, oWx, H, 0);
     k.gemmTN(H, H, TB, hC, 0, H, aC, 0, H, grads, oWh, H, 0);
-    columnSums(aC, TB, H, oBx);
+    k.sumRows(TB, H, aC, 0, H, grads, oBx);
+    if (ln) {
+      k.sumRows(T, H, lnParts, 0, H2, grads, oG);
+      k.sumRows(T, H, lnParts, H, H2, grads, oBeta);
+    }
     if (G > 0) {
       k.gemmTN(D, G, TB, xC, 0, D, sC, 0, G, grads, oWs, G, 0);
       k.gemmTN(H, G, TB, hC, 0, H, sC, 0, G, grads, oUs, G, 0);
-      columnSums(sC, TB, G, oBs);
+      k.sumRows(TB, G, sC, 0, G, grads, oBs);
     }
     k.gemmTN(H, 1, TB, hC, stepH, H, dyC, 0, 1, grads, oWout, 1, 0);
-    columnSums(dyC, TB, 1, oBout);
+    k.sumRows(TB, 1, dyC, 0, 1, grads, oBout);
   }
 
   function tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void {
     checkSizes(B, T);
     if (dir.length < layout.size) throw new RangeError(`gated model: dir has ${dir.length} entries, layout needs ${layout.size}`);
-    for (let i = 0; i < layout.size; i++) dirBuf[i] = dir[i]!;
+    copyN(dir, dirBuf, layout.size);
     const xLen = B * D;
     const stepH = B * H;
 
+    const tc = projectionSteps(B);
     for (let t = 0; t < T; t++) {
       const first = t === 0;
-      const xo = t * xLen;
-      for (let i = 0; i < xLen; i++) xS[i] = x[xo + i]!;
-      const hp = (t & 1) === 0 ? hS1 : hS0;
+      if (t % tc === 0) startBlock(x, B, T, t, tc);
+      const xO = (t % tc) * xLen;
+      const aO = (t % tc) * stepH;
+      const sO = (t % tc) * B * G;
+      const hp = first ? zeros : (t & 1) === 0 ? hS1 : hS0;
       const hc = (t & 1) === 0 ? hS0 : hS1;
-      const vp = (t & 1) === 0 ? vS1 : vS0;
+      const vp = first ? zeros : (t & 1) === 0 ? vS1 : vS0;
       const vc = (t & 1) === 0 ? vS0 : vS1;
-      candidate(B, first, xS, 0, hp, 0, aS, 0, xhatS, 0, isS, 0, sS, 0);
+      step(B, first, hp, 0, hc, 0, aBlk, aO, xhatS, 0, isS, 0, sBlk, sO);
 
       // da = x dW_x + db_x + h_{t-1} dW_h + v_{t-1} W_h, then through LayerNorm.
-      k.gemmNN(B, H, D, xS, 0, D, dirBuf, oWx, H, daS, 0, H, 0);
+      k.gemmNN(B, H, D, xBlk, xO, D, dirBuf, oWx, H, daS, 0, H, 0);
       if (!first) {
         k.gemmNN(B, H, H, hp, 0, H, dirBuf, oWh, H, daS, 0, H, 1);
         k.gemmNN(B, H, H, vp, 0, H, params, oWh, H, daS, 0, H, 1);
       }
-      for (let b = 0; b < B; b++) {
-        const r = b * H;
-        for (let q = 0; q < H; q++) daS[r + q] += dirBuf[oBx + q]!;
-      }
-      if (ln) layerNormTangent(B, H, daS, 0, xhatS, 0, isS, 0, params, oG, dirBuf, oG, dirBuf, oBeta, daS, 0);
+      k.addRowBias(B, H, daS, 0, H, dirBuf, oBx);
+      if (ln) k.layerNormTangent(B, H, daS, 0, H, xhatS, 0, isS, 0, params, oG, dirBuf, oG, oBeta);
       // dp = x dW_s + db_s + h_{t-1} dU_s + v_{t-1} U_s
       if (G > 0) {
-        k.gemmNN(B, G, D, xS, 0, D, dirBuf, oWs, G, dpS, 0, G, 0);
+        k.gemmNN(B, G, D, xBlk, xO, D, dirBuf, oWs, G, dpS, 0, G, 0);
         if (!first) {
           k.gemmNN(B, G, H, hp, 0, H, dirBuf, oUs, G, dpS, 0, G, 1);
           k.gemmNN(B, G, H, vp, 0, H, params, oUs, G, dpS, 0, G, 1);
         }
-        for (let b = 0; b < B; b++) {
-          const r = b * G;
-          for (let g = 0; g < G; g++) dpS[r + g] += dirBuf[oBs + g]!;
-        }
+        k.addRowBias(B, G, dpS, 0, G, dirBuf, oBs);
       }
-
       // v_t = (1-s) v_{t-1} + s (1-h̃²) dLN + s(1-s) dp (h̃ - h_{t-1})   (§5)
+      k.gatedTangent(B, H, G, constS, aBlk, aO, sBlk, sO, hp, 0, vp, 0, daS, 0, dpS, 0, vc, 0);
       const outO = t * stepH;
-      for (let b = 0; b < B; b++) {
-        const sb = G === 1 ? sS[b]! : constS;
-        const dsb = G === 1 ? sb * (1 - sb) * dpS[b]! : 0;
-        const r = b * H;
-        for (let q = 0; q < H; q++) {
-          const i = r + q;
-          const sv = G > 1 ? sS[i]! : sb;
-          const ds = G > 1 ? sv * (1 - sv) * dpS[i]! : dsb;
-          const ht = aS[i]!;
-          const hprev = first ? 0 : hp[i]!;
-          const vprev = first ? 0 : vp[i]!;
-          const h = hprev + sv * (ht - hprev);
-          const vn = vprev * (1 - sv) + sv * (1 - ht * ht) * daS[i]! + ds * (ht - hprev);
-          hc[i] = h;
-          vc[i] = vn;
-          v[outO + i] = vn;
-          if (hidden) hidden[outO + i] = h;
-        }
-      }
+      copyInto(vc, 0, v, outO, stepH);
+      if (hidden) copyInto(hc, 0, hidden, outO, stepH);
     }
   }
 
@@ -393,4 +351,9 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
     backward,
     tangent,
   };
+}
+
+/** dst[dOff + i] = src[sOff + i] for i < n (plain loop: the arrays may belong to different backends). */
+function copyInto(src: FloatArray, sOff: number, dst: FloatArray, dOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
 }

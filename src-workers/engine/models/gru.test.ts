@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTsKernels } from '../kernels/ts-kernels';
 import { Rng } from '../rng';
+import { PROJECTION_ROWS } from './gate-blocks';
 import { analyticGrad, numericGrad } from './gradcheck';
 import { createGruModel, gruLayout } from './gru';
 import { initParams } from './params';
@@ -159,6 +160,23 @@ describe.each([false, true])('GRU (layernorm %s)', (layernorm) => {
       expect(relErr(record.r, ref.r, 1e-12)).toBeLessThan(1e-12);
       expect(relErr(record.rdiag, ref.rdiag, 1e-12)).toBeLessThan(1e-12);
     }
+  });
+
+  it('sequences spanning several input-projection blocks (T·B > PROJECTION_ROWS) match the re-implementation', () => {
+    const rng = new Rng(13);
+    const B = 3;
+    const T = Math.ceil((PROJECTION_ROWS + 90) / B);
+    const model = model64(layernorm, B, T);
+    randomize(model, rng);
+    const x = gaussians(T * B * D, rng);
+    const ref = referenceGru(model.params, model.layout, layernorm, x, B, T);
+    const n = T * B * H;
+    const record = { leak: new Float64Array(n), r: new Float64Array(n), rdiag: new Float64Array(n) };
+    const hidden = new Float64Array(n);
+    const yhat = new Float64Array(T * B);
+    model.forward(x, B, T, yhat, { train: true, record, hidden });
+    expect(relErr(yhat, ref.yhat, 1e-12)).toBeLessThan(1e-10);
+    expect(relErr(hidden, ref.h, 1e-12)).toBeLessThan(1e-10);
   });
 
   it('backward gives the finite-difference gradient of the MSE for every tensor', () => {

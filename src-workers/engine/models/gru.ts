@@ -14,13 +14,15 @@
  * T·B rows): gates [T][B][3H] holds the activated z, r, g after forward and
  * is overwritten in place by ∂L/∂(pre-activations) during backward, which
  * then gives dW, dU with one gemmTN each over all T·B rows.
+ *
+ * Per step, only kernels run (gemms, LayerNorm, the fused GRU kernels); the
+ * §4.1 terms are a plain pass over the caches after the recurrence.
  */
 import type { FloatArray, Kernels } from '../kernels/types';
 import {
-  addRowBias, blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero,
-  recordArrays, sigmoidRows, sum64, sumRows64, tanhRows, type GateBlockOffsets,
+  blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero, projectInputs, projectionSteps, recordArrays, transposeInto,
+  type GateBlockOffsets,
 } from './gate-blocks';
-import { layerNormBackward, layerNormForward, layerNormTangent } from './layernorm';
 import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
 import { RECORDED_TERMS } from './types';
 
@@ -57,6 +59,7 @@ class GruModel<A extends FloatArray> implements Model<A> {
   private readonly rh: A; // [T][B][H] r_t ⊙ h_{t-1}
   private readonly xhat: A; // [T][B][H] LayerNorm x̂ of the candidate
   private readonly invStd: A; // [T][B]
+  private readonly lnParts: A; // [T][2H] per-step LayerNorm parameter gradients (backward)
   private readonly Y: A; // [T][B] ŷ, then ∂L/∂ŷ
   // per-step workspaces
   private readonly zeros: A; // [maxB][H] h_{-1} = 0 (never written)
@@ -66,9 +69,8 @@ class GruModel<A extends FloatArray> implements Model<A> {
   private readonly vA: A; // [maxB][H] tangent ping-pong
   private readonly vB: A;
   private readonly dir: A; // [P] copy of the tangent direction
-  // float64 scratch for reductions and recorded diagonals
-  private readonly colAcc: Float64Array;
-  private readonly lnAcc: Float64Array; // [dGain | dBias]
+  private readonly Ut: A; // [3H][H] Uᵀ (backward): [U_z U_r]ᵀ then U_gᵀ
+  // float64 scratch for the recorded diagonals
   private readonly dUz: Float64Array;
   private readonly dUr: Float64Array;
   private readonly dUg: Float64Array;
@@ -98,6 +100,7 @@ class GruModel<A extends FloatArray> implements Model<A> {
     this.rh = k.alloc(rows * H);
     this.xhat = k.alloc(layernorm ? rows * H : 1);
     this.invStd = k.alloc(layernorm ? rows : 1);
+    this.lnParts = k.alloc(layernorm ? maxT * 2 * H : 1);
     this.Y = k.alloc(rows);
     this.zeros = k.alloc(maxBatch * H);
     this.carry = k.alloc(maxBatch * H);
@@ -106,8 +109,7 @@ class GruModel<A extends FloatArray> implements Model<A> {
     this.vA = k.alloc(maxBatch * H);
     this.vB = k.alloc(maxBatch * H);
     this.dir = k.alloc(this.layout.size);
-    this.colAcc = new Float64Array(this.G);
-    this.lnAcc = new Float64Array(2 * H);
+    this.Ut = k.alloc(this.G * H);
     this.dUz = new Float64Array(H);
     this.dUr = new Float64Array(H);
     this.dUg = new Float64Array(H);
@@ -119,75 +121,64 @@ class GruModel<A extends FloatArray> implements Model<A> {
     const n = T * B;
     this.trained = null;
     copyN(x, this.X, n * this.D);
-    this.run(B, T, opts.record);
+    this.run(B, T);
+    if (opts.record) this.record(B, T, opts.record);
     // ŷ = h W_out + b_out over all T·B rows at once
     k.gemmNN(n, 1, H, this.hs, 0, H, this.params, off.Wout, 1, this.Y, 0, 1, 0);
     const bout = this.params[off.bout]!;
-    for (let i = 0; i < n; i++) yhat[i] = this.Y[i]! + bout;
+    const Y = this.Y;
+    for (let i = 0; i < n; i++) yhat[i] = Y[i]! + bout;
     if (opts.hidden) copyN(this.hs, opts.hidden, n * H);
     if (opts.train) this.trained = { B, T };
   }
 
   /** The recurrence over T steps: fills gates, hs, rh (and the LN caches). */
-  private run(B: number, T: number, record: RecordedTerms<A> | undefined): void {
+  private run(B: number, T: number): void {
     const { kernels: k, D, H, G, ln, off, params, gates, hs, rh, xhat, invStd, zeros } = this;
     const H2 = 2 * H;
-    let recLeak: A | null = null;
-    let recR: A | null = null;
-    let recRdiag: A | null = null;
-    const dUz = this.dUz, dUr = this.dUr, dUg = this.dUg;
-    if (record) {
-      [recLeak, recR, recRdiag] = recordArrays(record, RECORDED_TERMS.gru, T * B * H);
-      blockDiag(params, off.U, G, GRU_BLOCKS.z, H, dUz);
-      blockDiag(params, off.U, G, GRU_BLOCKS.r, H, dUr);
-      blockDiag(params, off.U, G, GRU_BLOCKS.g, H, dUg);
-    }
-    // input projections of every step: gates = X W + b
-    k.gemmNN(T * B, G, D, this.X, 0, D, params, off.W, G, gates, 0, G, 0);
-    addRowBias(T * B, G, gates, 0, G, params, off.b);
+    const BH = B * H;
+    // input projections gates = X W + b, a block of steps at a time (see PROJECTION_ROWS)
+    const tc = projectionSteps(B);
 
     for (let t = 0; t < T; t++) {
       const go = t * B * G;
-      const ho = t * B * H;
+      const ho = t * BH;
       const hp = t > 0 ? hs : zeros;
-      const hpo = t > 0 ? ho - B * H : 0;
-      // z, r
+      const hpo = t > 0 ? ho - BH : 0;
+      if (t % tc === 0) projectInputs(k, Math.min(tc, T - t) * B, G, D, this.X, t * B * D, params, off.W, off.b, gates, go);
+      // z, r, then r ⊙ h_{t-1} and the candidate pre-activation
       if (t > 0) k.gemmNN(B, H2, H, hs, hpo, H, params, off.U, G, gates, go, G, 1);
-      sigmoidRows(k, B, H2, gates, go, G);
-      // r ⊙ h_{t-1}, then the candidate pre-activation
-      for (let b = 0; b < B; b++) {
-        const gr = go + b * G + H;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) rh[ho + hb + q] = gates[gr + q]! * hp[hpo + hb + q]!;
-      }
+      k.gruGates(B, H, gates, go, hp, hpo, rh, ho);
       if (t > 0) k.gemmNN(B, H, H, rh, ho, H, params, off.U + H2, G, gates, go + H2, G, 1);
-      if (ln) {
-        for (let b = 0; b < B; b++) {
-          const gg = go + b * G + H2;
-          layerNormForward(1, H, gates, gg, params, off.lnGain, params, off.lnBias, gates, gg,
-            xhat, ho + b * H, invStd, t * B + b);
-        }
-      }
-      tanhRows(k, B, H, gates, go + H2, G);
-      // h_t and the §4.1 terms
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          const z = gates[gb + q]!;
-          const g = gates[gb + H2 + q]!;
-          const hpv = hp[hpo + hb + q]!;
-          hs[ho + hb + q] = hpv + z * (g - hpv);
-          if (recRdiag) {
-            const r = gates[gb + H + q]!;
-            const i = ho + hb + q;
-            recLeak![i] = 1 - z;
-            recR![i] = r;
-            // §4.1 gru: (g - h_{t-1}) z(1-z) U_z,qq + z (1-g²) U_g,qq (r + h_{t-1} r(1-r) U_r,qq)
-            recRdiag[i] = (g - hpv) * z * (1 - z) * dUz[q]!
-              + z * (1 - g * g) * dUg[q]! * (r + hpv * r * (1 - r) * dUr[q]!);
-          }
-        }
+      if (ln) k.layerNormForward(B, H, gates, go + H2, G, xhat, ho, invStd, t * B, params, off.lnGain, off.lnBias);
+      k.gruCell(B, H, gates, go, hp, hpo, hs, ho);
+    }
+  }
+
+  /** §4.1 gru terms from the caches of run(): leak 1 − z, r, rdiag. */
+  private record(B: number, T: number, rec: RecordedTerms<A>): void {
+    const { H, G, off, params, gates, hs } = this;
+    const H2 = 2 * H;
+    const [recLeak, recR, recRdiag] = recordArrays(rec, RECORDED_TERMS.gru, T * B * H) as [A, A, A];
+    const dUz = this.dUz, dUr = this.dUr, dUg = this.dUg;
+    blockDiag(params, off.U, G, GRU_BLOCKS.z, H, dUz);
+    blockDiag(params, off.U, G, GRU_BLOCKS.r, H, dUr);
+    blockDiag(params, off.U, G, GRU_BLOCKS.g, H, dUg);
+    for (let row = 0; row < T * B; row++) {
+      const gb = row * G;
+      const hb = row * H;
+      const pb = hb - B * H; // h_{t-1} (row ≥ B)
+      for (let q = 0; q < H; q++) {
+        const z = gates[gb + q]!;
+        const r = gates[gb + H + q]!;
+        const g = gates[gb + H2 + q]!;
+        const hpv = row >= B ? hs[pb + q]! : 0;
+        const i = hb + q;
+        recLeak[i] = 1 - z;
+        recR[i] = r;
+        // §4.1 gru: (g - h_{t-1}) z(1-z) U_z,qq + z (1-g²) U_g,qq (r + h_{t-1} r(1-r) U_r,qq)
+        recRdiag[i] = (g - hpv) * z * (1 - z) * dUz[q]!
+          + z * (1 - g * g) * dUg[q]! * (r + hpv * r * (1 - r) * dUr[q]!);
       }
     }
   }
@@ -197,74 +188,48 @@ class GruModel<A extends FloatArray> implements Model<A> {
     if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
     this.trained = null;
     const { B, T } = tr;
-    const { kernels: k, D, H, G, ln, off, params, grads, gates, hs, rh, xhat, invStd, zeros, carry, work, Y, lnAcc } = this;
+    const { kernels: k, D, H, G, ln, off, params, grads, gates, hs, rh, xhat, invStd, zeros, carry, work, Y, lnParts } = this;
     const H2 = 2 * H;
     const n = T * B;
+    const BH = B * H;
     copyN(dyhat, Y, n);
     // output layer: dW_out = Hᵀ dŷ, db_out = Σ dŷ
     k.gemmTN(H, 1, n, hs, 0, H, Y, 0, 1, grads, off.Wout, 1, 0);
-    grads[off.bout] = sum64(Y, n);
-    lnAcc.fill(0);
-    carry.fill(0, 0, B * H);
+    k.sumRows(n, 1, Y, 0, 1, grads, off.bout);
+    carry.fill(0, 0, BH);
+    transposeInto(H, G, params, off.U, G, this.Ut, 0);
 
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * G;
-      const ho = t * B * H;
+      const ho = t * BH;
       const hp = t > 0 ? hs : zeros;
-      const hpo = t > 0 ? ho - B * H : 0;
+      const hpo = t > 0 ? ho - BH : 0;
       // dh = carry + dŷ W_outᵀ; ∂a_z, ∂tanh-input of g; carry ← dh (1 - z)
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const hb = b * H;
-        const dy = Y[t * B + b]!;
-        for (let q = 0; q < H; q++) {
-          const dh = carry[hb + q]! + dy * params[off.Wout + q]!;
-          const z = gates[gb + q]!;
-          const g = gates[gb + H2 + q]!;
-          const hpv = hp[hpo + hb + q]!;
-          gates[gb + q] = dh * (g - hpv) * z * (1 - z);
-          gates[gb + H2 + q] = dh * z * (1 - g * g);
-          carry[hb + q] = dh * (1 - z);
-        }
-      }
+      k.gruCellBackward(B, H, gates, go, hp, hpo, Y, t * B, params, off.Wout, carry, 0);
       if (ln) {
-        for (let b = 0; b < B; b++) {
-          const gg = go + b * G + H2;
-          layerNormBackward(1, H, gates, gg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
-            lnAcc, 0, lnAcc, H, gates, gg);
-        }
+        k.layerNormBackward(B, H, gates, go + H2, G, xhat, ho, invStd, t * B, params, off.lnGain,
+          lnParts, t * H2, t * H2 + H);
       }
       if (t > 0) {
-        // ∂(r ⊙ h_{t-1}) = ∂a_g U_gᵀ
-        k.gemmNT(B, H, H, gates, go + H2, G, params, off.U + H2, G, work, 0, H, 0);
-        for (let b = 0; b < B; b++) {
-          const gr = go + b * G + H;
-          const hb = b * H;
-          for (let q = 0; q < H; q++) {
-            const r = gates[gr + q]!;
-            const d = work[hb + q]!;
-            gates[gr + q] = d * hp[hpo + hb + q]! * r * (1 - r);
-            carry[hb + q] += d * r;
-          }
-        }
+        // ∂(r ⊙ h_{t-1}) = ∂a_g U_gᵀ, then ∂a_r and the carry through r ⊙ h_{t-1}
+        k.gemmNN(B, H, H, gates, go + H2, G, this.Ut, H2 * H, H, work, 0, H, 0);
+        k.gruResetBackward(B, H, gates, go, hs, hpo, work, 0, carry, 0);
         // carry += [∂a_z, ∂a_r] [U_z, U_r]ᵀ
-        k.gemmNT(B, H, H2, gates, go, G, params, off.U, G, carry, 0, H, 1);
+        k.gemmNN(B, H, H2, gates, go, G, this.Ut, 0, H, carry, 0, H, 1);
       } else {
-        // h_{-1} = 0: r does not reach the loss at t = 0
-        for (let b = 0; b < B; b++) gates.fill(0, go + b * G + H, go + b * G + H2);
+        // h_{-1} = 0: r does not reach the loss at t = 0 (∂a_r = 0·h_{-1}·r(1−r) = 0)
+        k.gruResetBackward(B, H, gates, go, zeros, 0, zeros, 0, carry, 0);
       }
     }
     // weight gradients over all T·B rows at once
     k.gemmTN(D, G, n, this.X, 0, D, gates, 0, G, grads, off.W, G, 0);
-    sumRows64(n, G, gates, 0, G, this.colAcc, grads, off.b);
+    k.sumRows(n, G, gates, 0, G, grads, off.b);
     // dU_{z,r} = Σ_t h_{t-1}ᵀ ∂a_{z,r}(t) (t ≥ 1), dU_g = Σ_t (r⊙h_{t-1})ᵀ ∂a_g(t)
     gemmTNOrZero(k, H, H2, n - B, hs, 0, H, gates, B * G, G, grads, off.U, G);
     k.gemmTN(H, H, n, rh, 0, H, gates, H2, G, grads, off.U + H2, G, 0);
     if (ln) {
-      for (let q = 0; q < H; q++) {
-        grads[off.lnGain + q] = lnAcc[q]!;
-        grads[off.lnBias + q] = lnAcc[H + q]!;
-      }
+      k.sumRows(T, H, lnParts, 0, H2, grads, off.lnGain);
+      k.sumRows(T, H, lnParts, H, H2, grads, off.lnBias);
     }
   }
 
@@ -272,64 +237,37 @@ class GruModel<A extends FloatArray> implements Model<A> {
     checkBatch(B, T, this.maxBatch, this.maxT);
     const { kernels: k, D, H, G, ln, off, params, gates, hs, rh, xhat, invStd, zeros, work, tpre } = this;
     const H2 = 2 * H;
+    const BH = B * H;
     this.trained = null;
     copyN(x, this.X, T * B * D);
     copyN(dir, this.dir, this.layout.size);
     const dp = this.dir;
-    this.run(B, T, undefined);
+    this.run(B, T);
 
     let vp: A = zeros;
     let vn: A = this.vA;
     for (let t = 0; t < T; t++) {
       const go = t * B * G;
-      const ho = t * B * H;
-      const hpo = t > 0 ? ho - B * H : 0;
+      const ho = t * BH;
+      const hpo = t > 0 ? ho - BH : 0;
       const hp = t > 0 ? hs : zeros;
       // ∂a = x_t ∂W + ∂b (+ v_{t-1} U_{z,r} + h_{t-1} ∂U_{z,r})
       k.gemmNN(B, G, D, this.X, t * B * D, D, dp, off.W, G, tpre, 0, G, 0);
-      addRowBias(B, G, tpre, 0, G, dp, off.b);
+      k.addRowBias(B, G, tpre, 0, G, dp, off.b);
       if (t > 0) {
         k.gemmNN(B, H2, H, vp, 0, H, params, off.U, G, tpre, 0, G, 1);
         k.gemmNN(B, H2, H, hs, hpo, H, dp, off.U, G, tpre, 0, G, 1);
       }
-      // ∂z, ∂r, ∂(r ⊙ h_{t-1}) = ∂r h_{t-1} + r v_{t-1}
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const tb = b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          const z = gates[gb + q]!;
-          const r = gates[gb + H + q]!;
-          tpre[tb + q] = z * (1 - z) * tpre[tb + q]!;
-          const dr = r * (1 - r) * tpre[tb + H + q]!;
-          work[hb + q] = dr * hp[hpo + hb + q]! + r * vp[hb + q]!;
-        }
-      }
+      // ∂z, and ∂(r ⊙ h_{t-1}) = ∂r h_{t-1} + r v_{t-1}
+      k.gruTangentGates(B, H, gates, go, hp, hpo, vp, 0, tpre, 0, work, 0);
       if (t > 0) {
         k.gemmNN(B, H, H, work, 0, H, params, off.U + H2, G, tpre, H2, G, 1);
         k.gemmNN(B, H, H, rh, ho, H, dp, off.U + H2, G, tpre, H2, G, 1);
       }
-      if (ln) {
-        for (let b = 0; b < B; b++) {
-          const tg = b * G + H2;
-          layerNormTangent(1, H, tpre, tg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
-            dp, off.lnGain, dp, off.lnBias, tpre, tg);
-        }
-      }
+      if (ln) k.layerNormTangent(B, H, tpre, H2, G, xhat, ho, invStd, t * B, params, off.lnGain, dp, off.lnGain, off.lnBias);
       // v_t = (1-z) v_{t-1} + ∂z (g - h_{t-1}) + z (1-g²) ∂(LN output)
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const tb = b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          const z = gates[gb + q]!;
-          const g = gates[gb + H2 + q]!;
-          const val = (1 - z) * vp[hb + q]! + tpre[tb + q]! * (g - hp[hpo + hb + q]!)
-            + z * (1 - g * g) * tpre[tb + H2 + q]!;
-          vn[hb + q] = val;
-          v[ho + hb + q] = val;
-        }
-      }
+      k.gruTangentCell(B, H, gates, go, hp, hpo, vp, 0, tpre, 0, vn, 0);
+      for (let i = 0; i < BH; i++) v[ho + i] = vn[i]!;
       vp = vn;
       vn = vn === this.vA ? this.vB : this.vA;
     }

@@ -13,13 +13,15 @@
  * holds the activated i, f, o, g after forward and is overwritten in place
  * by ∂L/∂(pre-activations) during backward; dW = Xᵀ·dPre and
  * dU = Hprevᵀ·dPre are then one gemmTN each over all T·B rows.
+ *
+ * Per step, only kernels run (a gemm, LayerNorm, one fused cell kernel);
+ * the §4.1 terms are a plain pass over the caches after the recurrence.
  */
 import type { FloatArray, Kernels } from '../kernels/types';
 import {
-  addRowBias, blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero,
-  recordArrays, sigmoidRows, sum64, sumRows64, tanhRows, type GateBlockOffsets,
+  blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero, projectInputs, projectionSteps, recordArrays, transposeInto,
+  type GateBlockOffsets,
 } from './gate-blocks';
-import { layerNormBackward, layerNormForward, layerNormTangent } from './layernorm';
 import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
 import { RECORDED_TERMS } from './types';
 
@@ -57,6 +59,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
   private readonly hs: A; // [T][B][H] h_t
   private readonly xhat: A; // [T][B][H] LayerNorm x̂ of the candidate
   private readonly invStd: A; // [T][B]
+  private readonly lnParts: A; // [T][2H] per-step LayerNorm parameter gradients (backward)
   private readonly Y: A; // [T][B] ŷ, then ∂L/∂ŷ
   // per-step workspaces
   private readonly zeros: A; // [maxB][H] h_{-1} = c_{-1} = 0 (never written)
@@ -66,8 +69,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
   private readonly vA: A; // [maxB][H] tangent ping-pong
   private readonly vB: A;
   private readonly dir: A; // [P] copy of the tangent direction
-  private readonly colAcc: Float64Array;
-  private readonly lnAcc: Float64Array; // [dGain | dBias]
+  private readonly Ut: A; // [4H][H] Uᵀ (backward)
   private readonly dUi: Float64Array;
   private readonly dUf: Float64Array;
   private readonly dUg: Float64Array;
@@ -97,6 +99,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
     this.hs = k.alloc(rows * H);
     this.xhat = k.alloc(layernorm ? rows * H : 1);
     this.invStd = k.alloc(layernorm ? rows : 1);
+    this.lnParts = k.alloc(layernorm ? maxT * 2 * H : 1);
     this.Y = k.alloc(rows);
     this.zeros = k.alloc(maxBatch * H);
     this.dhC = k.alloc(maxBatch * H);
@@ -105,8 +108,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
     this.vA = k.alloc(maxBatch * H);
     this.vB = k.alloc(maxBatch * H);
     this.dir = k.alloc(this.layout.size);
-    this.colAcc = new Float64Array(this.G);
-    this.lnAcc = new Float64Array(2 * H);
+    this.Ut = k.alloc(this.G * H);
     this.dUi = new Float64Array(H);
     this.dUf = new Float64Array(H);
     this.dUg = new Float64Array(H);
@@ -118,77 +120,61 @@ class LstmModel<A extends FloatArray> implements Model<A> {
     const n = T * B;
     this.trained = null;
     copyN(x, this.X, n * this.D);
-    this.run(B, T, opts.record);
+    this.run(B, T);
+    if (opts.record) this.record(B, T, opts.record);
     k.gemmNN(n, 1, H, this.hs, 0, H, this.params, off.Wout, 1, this.Y, 0, 1, 0);
     const bout = this.params[off.bout]!;
-    for (let i = 0; i < n; i++) yhat[i] = this.Y[i]! + bout;
+    const Y = this.Y;
+    for (let i = 0; i < n; i++) yhat[i] = Y[i]! + bout;
     if (opts.hidden) copyN(this.hs, opts.hidden, n * H);
     if (opts.train) this.trained = { B, T };
   }
 
   /** The recurrence over T steps: fills gates, cs, tcs, hs (and the LN caches). */
-  private run(B: number, T: number, record: RecordedTerms<A> | undefined): void {
+  private run(B: number, T: number): void {
     const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros } = this;
-    const H2 = 2 * H;
     const H3 = 3 * H;
-    let recF: A | null = null;
-    let recE: A | null = null;
-    let recC: A | null = null;
-    const dUi = this.dUi, dUf = this.dUf, dUg = this.dUg;
-    if (record) {
-      [recF, recE, recC] = recordArrays(record, RECORDED_TERMS.lstm, T * B * H);
-      blockDiag(params, off.U, G, LSTM_BLOCKS.i, H, dUi);
-      blockDiag(params, off.U, G, LSTM_BLOCKS.f, H, dUf);
-      blockDiag(params, off.U, G, LSTM_BLOCKS.g, H, dUg);
-    }
-    // input projections of every step: gates = X W + b
-    k.gemmNN(T * B, G, D, this.X, 0, D, params, off.W, G, gates, 0, G, 0);
-    addRowBias(T * B, G, gates, 0, G, params, off.b);
+    // input projections gates = X W + b, a block of steps at a time (see PROJECTION_ROWS)
+    const tc = projectionSteps(B);
 
     for (let t = 0; t < T; t++) {
       const go = t * B * G;
       const ho = t * B * H;
-      const prev = t > 0 ? cs : zeros; // c_{t-1} (h_{t-1} is at the same offset in hs)
-      const po = t > 0 ? ho - B * H : 0;
-      if (t > 0) k.gemmNN(B, G, H, hs, po, H, params, off.U, G, gates, go, G, 1);
-      sigmoidRows(k, B, H3, gates, go, G);
-      if (ln) {
-        for (let b = 0; b < B; b++) {
-          const gg = go + b * G + H3;
-          layerNormForward(1, H, gates, gg, params, off.lnGain, params, off.lnBias, gates, gg,
-            xhat, ho + b * H, invStd, t * B + b);
-        }
-      }
-      tanhRows(k, B, H, gates, go + H3, G);
-      // c_t = f c_{t-1} + i g
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          cs[ho + hb + q] = gates[gb + H + q]! * prev[po + hb + q]! + gates[gb + q]! * gates[gb + H3 + q]!;
-        }
-      }
-      k.tanh(cs, ho, tcs, ho, B * H);
-      // h_t = o tanh(c_t) and the §4.1 terms
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          const o = gates[gb + H2 + q]!;
-          const tc = tcs[ho + hb + q]!;
-          hs[ho + hb + q] = o * tc;
-          if (recC) {
-            const i = gates[gb + q]!;
-            const f = gates[gb + H + q]!;
-            const g = gates[gb + H3 + q]!;
-            const idx = ho + hb + q;
-            recF![idx] = f;
-            recE![idx] = o * (1 - tc * tc);
-            // §4.1 lstm: c_{t-1} f(1-f) U_f,qq + i (1-g²) U_g,qq + g i(1-i) U_i,qq
-            recC[idx] = prev[po + hb + q]! * f * (1 - f) * dUf[q]! + i * (1 - g * g) * dUg[q]!
-              + g * i * (1 - i) * dUi[q]!;
-          }
-        }
+      if (t % tc === 0) projectInputs(k, Math.min(tc, T - t) * B, G, D, this.X, t * B * D, params, off.W, off.b, gates, go);
+      if (t > 0) k.gemmNN(B, G, H, hs, ho - B * H, H, params, off.U, G, gates, go, G, 1);
+      if (ln) k.layerNormForward(B, H, gates, go + H3, G, xhat, ho, invStd, t * B, params, off.lnGain, off.lnBias);
+      // c_{t-1} is at ho − B·H in cs (zeros at t = 0)
+      if (t > 0) k.lstmForward(B, H, gates, go, cs, ho - B * H, cs, tcs, hs, ho);
+      else k.lstmForward(B, H, gates, go, zeros, 0, cs, tcs, hs, ho);
+    }
+  }
+
+  /** §4.1 lstm terms from the caches of run(): forget f, expression o(1 − tanh² c), cdiag. */
+  private record(B: number, T: number, rec: RecordedTerms<A>): void {
+    const { H, G, off, params, gates, cs, tcs } = this;
+    const H2 = 2 * H;
+    const H3 = 3 * H;
+    const [recF, recE, recC] = recordArrays(rec, RECORDED_TERMS.lstm, T * B * H) as [A, A, A];
+    const dUi = this.dUi, dUf = this.dUf, dUg = this.dUg;
+    blockDiag(params, off.U, G, LSTM_BLOCKS.i, H, dUi);
+    blockDiag(params, off.U, G, LSTM_BLOCKS.f, H, dUf);
+    blockDiag(params, off.U, G, LSTM_BLOCKS.g, H, dUg);
+    for (let row = 0; row < T * B; row++) {
+      const gb = row * G;
+      const hb = row * H;
+      const pb = hb - B * H; // c_{t-1} (row ≥ B)
+      for (let q = 0; q < H; q++) {
+        const i = gates[gb + q]!;
+        const f = gates[gb + H + q]!;
+        const o = gates[gb + H2 + q]!;
+        const g = gates[gb + H3 + q]!;
+        const tc = tcs[hb + q]!;
+        const cp = row >= B ? cs[pb + q]! : 0;
+        const idx = hb + q;
+        recF[idx] = f;
+        recE[idx] = o * (1 - tc * tc);
+        // §4.1 lstm: c_{t-1} f(1-f) U_f,qq + i (1-g²) U_g,qq + g i(1-i) U_i,qq
+        recC[idx] = cp * f * (1 - f) * dUf[q]! + i * (1 - g * g) * dUg[q]! + g * i * (1 - i) * dUi[q]!;
       }
     }
   }
@@ -198,67 +184,42 @@ class LstmModel<A extends FloatArray> implements Model<A> {
     if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
     this.trained = null;
     const { B, T } = tr;
-    const { kernels: k, D, H, G, ln, off, params, grads, gates, cs, tcs, hs, xhat, invStd, dhC, dcC, Y, lnAcc } = this;
+    const { kernels: k, D, H, G, ln, off, params, grads, gates, cs, tcs, hs, xhat, invStd, dhC, dcC, Y, lnParts, zeros } = this;
     const H2 = 2 * H;
     const H3 = 3 * H;
     const n = T * B;
     copyN(dyhat, Y, n);
     k.gemmTN(H, 1, n, hs, 0, H, Y, 0, 1, grads, off.Wout, 1, 0);
-    grads[off.bout] = sum64(Y, n);
-    lnAcc.fill(0);
+    k.sumRows(n, 1, Y, 0, 1, grads, off.bout);
     dhC.fill(0, 0, B * H);
     dcC.fill(0, 0, B * H);
+    transposeInto(H, G, params, off.U, G, this.Ut, 0);
 
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * G;
       const ho = t * B * H;
-      const po = ho - B * H;
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const hb = b * H;
-        const dy = Y[t * B + b]!;
-        for (let q = 0; q < H; q++) {
-          const dh = dhC[hb + q]! + dy * params[off.Wout + q]!;
-          const i = gates[gb + q]!;
-          const f = gates[gb + H + q]!;
-          const o = gates[gb + H2 + q]!;
-          const g = gates[gb + H3 + q]!;
-          const tc = tcs[ho + hb + q]!;
-          const cp = t > 0 ? cs[po + hb + q]! : 0;
-          const dc = dcC[hb + q]! + dh * o * (1 - tc * tc);
-          gates[gb + q] = dc * g * i * (1 - i);
-          gates[gb + H + q] = dc * cp * f * (1 - f);
-          gates[gb + H2 + q] = dh * tc * o * (1 - o);
-          gates[gb + H3 + q] = dc * i * (1 - g * g); // ∂(tanh input); LN backward below
-          dcC[hb + q] = dc * f;
-        }
-      }
+      if (t > 0) k.lstmBackward(B, H, gates, go, cs, ho - B * H, tcs, ho, Y, t * B, params, off.Wout, dhC, 0, dcC, 0);
+      else k.lstmBackward(B, H, gates, go, zeros, 0, tcs, ho, Y, 0, params, off.Wout, dhC, 0, dcC, 0);
       if (ln) {
-        for (let b = 0; b < B; b++) {
-          const gg = go + b * G + H3;
-          layerNormBackward(1, H, gates, gg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
-            lnAcc, 0, lnAcc, H, gates, gg);
-        }
+        k.layerNormBackward(B, H, gates, go + H3, G, xhat, ho, invStd, t * B, params, off.lnGain,
+          lnParts, t * H2, t * H2 + H);
       }
       // ∂h_{t-1} = ∂a U ᵀ over all four gates
-      if (t > 0) k.gemmNT(B, H, G, gates, go, G, params, off.U, G, dhC, 0, H, 0);
+      if (t > 0) k.gemmNN(B, H, G, gates, go, G, this.Ut, 0, H, dhC, 0, H, 0);
     }
     k.gemmTN(D, G, n, this.X, 0, D, gates, 0, G, grads, off.W, G, 0);
-    sumRows64(n, G, gates, 0, G, this.colAcc, grads, off.b);
+    k.sumRows(n, G, gates, 0, G, grads, off.b);
     // dU = Σ_{t≥1} h_{t-1}ᵀ ∂a(t)
     gemmTNOrZero(k, H, G, n - B, hs, 0, H, gates, B * G, G, grads, off.U, G);
     if (ln) {
-      for (let q = 0; q < H; q++) {
-        grads[off.lnGain + q] = lnAcc[q]!;
-        grads[off.lnBias + q] = lnAcc[H + q]!;
-      }
+      k.sumRows(T, H, lnParts, 0, H2, grads, off.lnGain);
+      k.sumRows(T, H, lnParts, H, H2, grads, off.lnBias);
     }
   }
 
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void {
     checkBatch(B, T, this.maxBatch, this.maxT);
     const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros, tpre } = this;
-    const H2 = 2 * H;
     const H3 = 3 * H;
     this.trained = null;
     copyN(x, this.X, T * B * D);
@@ -266,51 +227,26 @@ class LstmModel<A extends FloatArray> implements Model<A> {
     const dp = this.dir;
     const dc = this.dcC; // ∂c_t, updated in place
     dc.fill(0, 0, B * H);
-    this.run(B, T, undefined);
+    this.run(B, T);
 
     let vp: A = zeros;
     let vn: A = this.vA;
+    const BH = B * H;
     for (let t = 0; t < T; t++) {
       const go = t * B * G;
-      const ho = t * B * H;
-      const po = ho - B * H;
+      const ho = t * BH;
       // ∂a = x_t ∂W + ∂b (+ v_{t-1} U + h_{t-1} ∂U)
       k.gemmNN(B, G, D, this.X, t * B * D, D, dp, off.W, G, tpre, 0, G, 0);
-      addRowBias(B, G, tpre, 0, G, dp, off.b);
+      k.addRowBias(B, G, tpre, 0, G, dp, off.b);
       if (t > 0) {
         k.gemmNN(B, G, H, vp, 0, H, params, off.U, G, tpre, 0, G, 1);
-        k.gemmNN(B, G, H, hs, po, H, dp, off.U, G, tpre, 0, G, 1);
+        k.gemmNN(B, G, H, hs, ho - BH, H, dp, off.U, G, tpre, 0, G, 1);
       }
-      if (ln) {
-        for (let b = 0; b < B; b++) {
-          const tg = b * G + H3;
-          layerNormTangent(1, H, tpre, tg, xhat, ho + b * H, invStd, t * B + b, params, off.lnGain,
-            dp, off.lnGain, dp, off.lnBias, tpre, tg);
-        }
-      }
+      if (ln) k.layerNormTangent(B, H, tpre, H3, G, xhat, ho, invStd, t * B, params, off.lnGain, dp, off.lnGain, off.lnBias);
       // ∂c_t = ∂f c_{t-1} + f ∂c_{t-1} + ∂i g + i ∂g;  v_t = ∂o tanh c_t + o (1 - tanh² c_t) ∂c_t
-      for (let b = 0; b < B; b++) {
-        const gb = go + b * G;
-        const tb = b * G;
-        const hb = b * H;
-        for (let q = 0; q < H; q++) {
-          const i = gates[gb + q]!;
-          const f = gates[gb + H + q]!;
-          const o = gates[gb + H2 + q]!;
-          const g = gates[gb + H3 + q]!;
-          const tc = tcs[ho + hb + q]!;
-          const cp = t > 0 ? cs[po + hb + q]! : 0;
-          const di = i * (1 - i) * tpre[tb + q]!;
-          const df = f * (1 - f) * tpre[tb + H + q]!;
-          const dO = o * (1 - o) * tpre[tb + H2 + q]!;
-          const dg = (1 - g * g) * tpre[tb + H3 + q]!;
-          const dct = df * cp + f * dc[hb + q]! + di * g + i * dg;
-          dc[hb + q] = dct;
-          const val = dO * tc + o * (1 - tc * tc) * dct;
-          vn[hb + q] = val;
-          v[ho + hb + q] = val;
-        }
-      }
+      if (t > 0) k.lstmTangent(B, H, gates, go, cs, ho - BH, tcs, ho, tpre, 0, dc, 0, vn, 0);
+      else k.lstmTangent(B, H, gates, go, zeros, 0, tcs, ho, tpre, 0, dc, 0, vn, 0);
+      for (let i = 0; i < BH; i++) v[ho + i] = vn[i]!;
       vp = vn;
       vn = vn === this.vA ? this.vB : this.vA;
     }

@@ -2,7 +2,16 @@
 // (imported, fixed-size) linear memory; leading dimensions are in floats.
 // The JS side (../wasm-kernels.ts) validates every argument before calling.
 import { gemmCore, transpose, zero, KC_NN, KC_NT, KC_TN } from './gemm';
+export { setPackScratch } from './gemm';
 import { sigmoidN, tanhN } from './activations';
+export { addRowBiasK as addRowBias, sumRowsK as sumRows } from './rows';
+export { lnForwardK as layerNormForward, lnBackwardK as layerNormBackward, lnTangentK as layerNormTangent } from './layernorm';
+export {
+  gatedForwardK as gatedForward, gatedBackwardK as gatedBackward, gatedTangentK as gatedTangent,
+  gruGatesK as gruGates, gruCellK as gruCell, gruCellBackwardK as gruCellBackward,
+  gruResetBackwardK as gruResetBackward, gruTangentGatesK as gruTangentGates, gruTangentCellK as gruTangentCell,
+  lstmForwardK as lstmForward, lstmBackwardK as lstmBackward, lstmTangentK as lstmTangent,
+} from './cells';
 
 /** First byte after the module's static data: the JS arena starts above it. */
 export function heapBase(): usize {
