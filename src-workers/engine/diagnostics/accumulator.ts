@@ -1,10 +1,15 @@
 /**
  * Streams diagnostic batches into the per-lag accumulators (SCIENCE.md §4.2,
  * §4.3, §5): for every sequence of a batch, in order, the μ prefix sums are
- * built once; then for every lag and t ∈ [ℓ, T-1] one μ row feeds the
- * envelope and one ψ sample goes to that lag's LagSampleStore. Each lag's
- * stream is therefore in sequence-major, time-minor order over the global
- * sequence index, whatever the batch size.
+ * built once; then for every lag one fused sweep over t ∈ [ℓ, T-1] feeds the
+ * envelope and that lag's ψ samples to its LagSampleStore. Each lag's stream
+ * is therefore in sequence-major, time-minor order over the global sequence
+ * index, whatever the batch size.
+ *
+ * Two engines compute the same numbers bit for bit (tested):
+ *  - 'wasm': the WebAssembly SIMD kernels (wasm/sweep-module.ts), the default
+ *    where WebAssembly SIMD exists;
+ *  - 'js': MuPrefix + MatchedSequence + sweepLag in TypeScript.
  */
 import type { Arch } from '../models/types';
 import { deriveSeed } from '../rng';
@@ -12,9 +17,13 @@ import { EnvelopeAccumulator, type EnvelopeResult } from './envelope';
 import { MatchedSequence } from './matched';
 import { MuPrefix, type TermArrays } from './mu';
 import { DEFAULT_RESERVOIR_SIZE, LagSampleStore } from './sample-store';
+import { sweepLag, type SweepOut } from './sweep';
+import { SweepWasm, sweepWasmAvailable, type BatchPrecision, type BatchViews } from './wasm/sweep-wasm';
 
 /** Stream id of the reservoirs' seeds: deriveSeed(w_seed, RESERVOIR_STREAM, ℓ). */
 export const RESERVOIR_STREAM = 0x7265_7376; // 'resv'
+
+export type DiagnosticsEngine = 'auto' | 'wasm' | 'js';
 
 export interface AccumulatorOptions {
   arch: Arch;
@@ -31,6 +40,13 @@ export interface AccumulatorOptions {
   reservoirSize?: number;
   /** total sequences expected (sizes the stores; optional) */
   nSeqExpected?: number;
+  /** 'auto' (default): 'wasm' where WebAssembly SIMD exists, else 'js' */
+  engine?: DiagnosticsEngine;
+  /**
+   * wasm engine only: also allocate [T][B][H] batch arrays of this precision
+   * inside the kernels' memory (`batchArrays()`), read there without a copy.
+   */
+  batchArrays?: { B: number; precision: BatchPrecision };
 }
 
 export interface DiagnosticBatch {
@@ -53,10 +69,13 @@ export class DiagnosticsAccumulator {
   readonly T: number;
   readonly H: number;
   readonly stores: LagSampleStore[];
+  /** the engine in use */
+  readonly engine: 'wasm' | 'js';
   private readonly envelope: EnvelopeAccumulator;
-  private readonly prefix: MuPrefix;
-  private readonly matched: MatchedSequence;
-  private readonly row: Float64Array;
+  private readonly wasm: SweepWasm | null;
+  private readonly prefix: MuPrefix | null;
+  private readonly matched: MatchedSequence | null;
+  private readonly sweepOut: SweepOut | null;
   private nSeq = 0;
 
   constructor(opts: AccumulatorOptions) {
@@ -67,10 +86,25 @@ export class DiagnosticsAccumulator {
     this.lags = lags.slice();
     this.T = T;
     this.H = H;
-    this.envelope = new EnvelopeAccumulator(lags.length, H);
-    this.prefix = new MuPrefix(arch, H, T, opts.includeFirstOrder);
-    this.matched = new MatchedSequence(H, T);
-    this.row = new Float64Array(H);
+    const want = opts.engine ?? 'auto';
+    if (want === 'wasm' && !sweepWasmAvailable()) throw new Error('diagnostics: the wasm engine needs WebAssembly SIMD');
+    this.engine = want === 'js' || !sweepWasmAvailable() ? 'js' : 'wasm';
+    if (this.engine === 'wasm') {
+      this.wasm = new SweepWasm({
+        arch, H, T, nLags: lags.length, includeFirstOrder: opts.includeFirstOrder,
+        ...(opts.batchArrays ? { batch: opts.batchArrays } : {}),
+      });
+      this.envelope = new EnvelopeAccumulator(lags.length, H, this.wasm.unit);
+      this.prefix = null;
+      this.matched = null;
+      this.sweepOut = null;
+    } else {
+      this.wasm = null;
+      this.envelope = new EnvelopeAccumulator(lags.length, H);
+      this.prefix = new MuPrefix(arch, H, T, opts.includeFirstOrder);
+      this.matched = new MatchedSequence(H, T);
+      this.sweepOut = { unit: this.envelope.unitSum, unitOff: 0, psi: new Float64Array(T) };
+    }
     this.stores = lags.map((l) => new LagSampleStore({
       seed: deriveSeed(opts.wSeed, RESERVOIR_STREAM, l),
       reservoirSize: opts.reservoirSize ?? DEFAULT_RESERVOIR_SIZE,
@@ -79,21 +113,50 @@ export class DiagnosticsAccumulator {
     }));
   }
 
-  /** Add every sequence of one batch, in order. */
+  /**
+   * The batch arrays allocated in the wasm engine's memory (option
+   * `batchArrays`), to be filled by the model and the task and passed back
+   * to addBatch; null otherwise.
+   */
+  batchArrays(): BatchViews<Float32Array> | BatchViews<Float64Array> | null {
+    return this.wasm?.batch ?? null;
+  }
+
+  /**
+   * Add every sequence of one batch, in order. Per sequence and lag, one
+   * fused sweep (sweep.ts, or its WebAssembly twin) gives the envelope sums
+   * and the T-ℓ ψ samples, bit-identical to MuPrefix.row →
+   * EnvelopeAccumulator.addRow → MatchedSequence.psi → LagSampleStore.push
+   * row by row.
+   */
   addBatch(batch: DiagnosticBatch): void {
     const { B, record, v, yhat, y, wOut, wOff } = batch;
-    const { T, lags, stores, prefix, matched, envelope, row } = this;
+    const { T, H, lags, stores, envelope } = this;
+    const wasm = this.wasm;
+    if (wasm) {
+      const psi = wasm.psi;
+      for (let b = 0; b < B; b++) {
+        wasm.load(record, v, yhat, y, B, T, b, wOut, wOff);
+        for (let i = 0; i < lags.length; i++) {
+          const lag = lags[i]!;
+          envelope.addSweep(i, T - lag, wasm.sweep(i, lag));
+          stores[i]!.pushMany(psi, 0, T - lag);
+        }
+        envelope.endSequence();
+        this.nSeq++;
+      }
+      return;
+    }
+    const prefix = this.prefix!, matched = this.matched!, sweepOut = this.sweepOut!;
+    const psi = sweepOut.psi;
     for (let b = 0; b < B; b++) {
       prefix.build(record, B, T, b);
       matched.set(v, yhat, y, B, T, b, wOut, wOff);
       for (let i = 0; i < lags.length; i++) {
         const lag = lags[i]!;
-        const store = stores[i]!;
-        for (let t = lag; t < T; t++) {
-          prefix.row(t, lag, row);
-          envelope.addRow(i, row);
-          store.push(matched.psi(t, lag, row));
-        }
+        sweepOut.unitOff = i * H;
+        envelope.addSweep(i, T - lag, sweepLag(prefix, matched.err, matched.wv, lag, sweepOut));
+        stores[i]!.pushMany(psi, 0, T - lag);
       }
       envelope.endSequence();
       this.nSeq++;

@@ -27,7 +27,8 @@ export interface EnvelopeResult {
 export class EnvelopeAccumulator {
   readonly nLags: number;
   readonly H: number;
-  private readonly unitSum: Float64Array; // [L][H] Σ_(b,t) |μ|
+  /** [L][H] Σ_(b,t) |μ|; sweep.ts adds to it directly (see addSweep) */
+  readonly unitSum: Float64Array;
   private readonly rows: Float64Array; // [L] number of (b,t) rows
   private readonly seqAbs: Float64Array; // [L] Σ_(t,q) |μ| of the current sequence
   private readonly seqRows: Float64Array; // [L] rows of the current sequence
@@ -36,10 +37,12 @@ export class EnvelopeAccumulator {
   private readonly seqCount: Float64Array; // [L] sequences with at least one row
   private nSeq = 0;
 
-  constructor(nLags: number, H: number) {
+  /** `unitSum`: where to keep the per-unit sums (zeros, nLags·H), e.g. a WASM memory view */
+  constructor(nLags: number, H: number, unitSum?: Float64Array) {
     this.nLags = nLags;
     this.H = H;
-    this.unitSum = new Float64Array(nLags * H);
+    if (unitSum && unitSum.length !== nLags * H) throw new RangeError(`EnvelopeAccumulator: unitSum must hold ${nLags * H} values`);
+    this.unitSum = unitSum ?? new Float64Array(nLags * H);
     this.rows = new Float64Array(nLags);
     this.seqAbs = new Float64Array(nLags);
     this.seqRows = new Float64Array(nLags);
@@ -62,6 +65,18 @@ export class EnvelopeAccumulator {
     this.seqAbs[i] += s;
     this.seqRows[i] += 1;
     this.rows[i] += 1;
+  }
+
+  /**
+   * Record a whole lag sweep of the current sequence (sweep.ts): `rows` μ rows
+   * whose Σ_(t,q)|μ| is `absSum`, summed row by row in t order, the per-unit
+   * sums already added to unitSum[i·H ..]. Equivalent to `rows` calls of
+   * addRow(i, ·) on a lag that has no rows yet in this sequence.
+   */
+  addSweep(i: number, rows: number, absSum: number): void {
+    this.seqAbs[i] += absSum;
+    this.seqRows[i] += rows;
+    this.rows[i] += rows;
   }
 
   /** Close the current sequence: m_b(ℓ) for every lag that received rows. */

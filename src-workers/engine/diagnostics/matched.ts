@@ -12,8 +12,10 @@
 export class MatchedSequence {
   readonly H: number;
   readonly maxT: number;
-  private readonly err: Float64Array; // [T]
-  private readonly wv: Float64Array; // [T][H]
+  /** e_t = ŷ_t - y_t of the loaded sequence, [T] (read by sweep.ts) */
+  readonly err: Float64Array;
+  /** W_out[q]·v_{t,q} of the loaded sequence, [T][H] (read by sweep.ts) */
+  readonly wv: Float64Array;
   private T = 0;
 
   constructor(H: number, maxT: number) {
@@ -32,11 +34,12 @@ export class MatchedSequence {
     if (T > this.maxT) throw new RangeError(`MatchedSequence: T=${T} exceeds maxT=${this.maxT}`);
     this.T = T;
     const H = this.H;
+    const err = this.err, wv = this.wv;
     for (let t = 0; t < T; t++) {
-      this.err[t] = yhat[t * B + b]! - y[t * B + b]!;
+      err[t] = yhat[t * B + b]! - y[t * B + b]!;
       const src = (t * B + b) * H;
       const dst = t * H;
-      for (let q = 0; q < H; q++) this.wv[dst + q] = wOut[wOff + q]! * v[src + q]!;
+      for (let q = 0; q < H; q++) wv[dst + q] = wOut[wOff + q]! * v[src + q]!;
     }
   }
 

@@ -63,7 +63,7 @@ function halfPowTable(n: number): Float64Array {
 export type TermArrays = Record<string, ArrayLike<number>>;
 
 /** Scaled prefix product P[k] = m[k]·2^(-512·e[k]) over [T+1][H]. */
-class PrefixProduct {
+export class PrefixProduct {
   readonly m: Float64Array;
   readonly e: Int32Array;
   constructor(n: number) {
@@ -74,8 +74,8 @@ class PrefixProduct {
     this.m.fill(1, 0, H);
     this.e.fill(0, 0, H);
   }
-  /** P[cur] = P[prev] · c, c already clamped to [1e-12, 1]. */
-  step(prev: number, cur: number, c: number): void {
+  /** P[cur] = P[prev] · c, c already clamped to [1e-12, 1]; returns e[cur]. */
+  step(prev: number, cur: number, c: number): number {
     let m = this.m[prev]! * c;
     let e = this.e[prev]!;
     if (m < RENORM_BELOW) {
@@ -84,12 +84,15 @@ class PrefixProduct {
     }
     this.m[cur] = m;
     this.e[cur] = e;
+    return e;
   }
 }
 
 /**
  * Prefix sums of one sequence and the μ rows they give.
  * Usage: `build(terms, B, T, b)`, then `row(t, ℓ, out)` for 1 ≤ ℓ ≤ t ≤ T-1.
+ * The arrays are public (read-only by convention) for the fused per-lag
+ * sweep (sweep.ts), which evaluates exactly the expressions of `row()`.
  */
 export class MuPrefix {
   readonly arch: Arch;
@@ -97,17 +100,23 @@ export class MuPrefix {
   readonly maxT: number;
   readonly includeFirstOrder: boolean;
   private T = 0;
+  /**
+   * Every exponent e[k] of every product is 0 for prefix indices k ≤ flatUntil:
+   * a window ending at t+1 ≤ flatUntil then has 2^(-512·Δe) = 1 exactly.
+   */
+  flatUntil = 0;
   /** leak (γ) or forget f */
-  private readonly pA: PrefixProduct;
+  readonly pA: PrefixProduct;
   /** gru only: ρ = Π r, η = Π (1-z) r */
-  private readonly pR: PrefixProduct;
-  private readonly pE: PrefixProduct;
+  readonly pR: PrefixProduct;
+  readonly pE: PrefixProduct;
   /** compensated ratio prefix (hi, lo), [T+1][H] */
-  private readonly sHi: Float64Array;
-  private readonly sLo: Float64Array;
+  readonly sHi: Float64Array;
+  readonly sLo: Float64Array;
   /** lstm only: e_t of this sequence, [T][H] */
-  private readonly expr: Float64Array;
-  private readonly pow: Float64Array;
+  readonly expr: Float64Array;
+  /** pow[d] = 2^(-256·d) (0 from d = 3 on): a window is (m_hi/m_lo)·pow[Δe]² */
+  readonly pow: Float64Array;
 
   constructor(arch: Arch, H: number, maxT: number, includeFirstOrder: boolean) {
     this.arch = arch;
@@ -138,6 +147,7 @@ export class MuPrefix {
       sHi.fill(0, 0, H);
       sLo.fill(0, 0, H);
     }
+    let flat = T; // last prefix index with every exponent still 0
     switch (this.arch) {
       case 'const':
       case 'shared':
@@ -154,17 +164,19 @@ export class MuPrefix {
           const src = (t * B + b) * H;
           const prev = t * H;
           const cur = prev + H;
+          let eAny = 0;
           for (let q = 0; q < H; q++) {
             const lv = leak[src + q]!;
             const l = clampFactor(lv);
-            pA.step(prev + q, cur + q, l);
+            eAny |= pA.step(prev + q, cur + q, l);
             if (r) {
               const rv = r[src + q]!;
-              pR.step(prev + q, cur + q, clampFactor(rv));
-              pE.step(prev + q, cur + q, clampFactor(lv * rv));
+              eAny |= pR.step(prev + q, cur + q, clampFactor(rv));
+              eAny |= pE.step(prev + q, cur + q, clampFactor(lv * rv));
             }
             if (rdiag) twoSumStep(sHi, sLo, prev + q, cur + q, rdiag[src + q]! / l);
           }
+          if (eAny !== 0 && flat === T) flat = t;
         }
         break;
       }
@@ -177,9 +189,10 @@ export class MuPrefix {
           const src = (t * B + b) * H;
           const prev = t * H;
           const cur = prev + H;
+          let eAny = 0;
           for (let q = 0; q < H; q++) {
             const f = clampFactor(forget[src + q]!);
-            pA.step(prev + q, cur + q, f);
+            eAny |= pA.step(prev + q, cur + q, f);
             e[prev + q] = expr[src + q]!;
             if (cdiag) {
               // term cdiag_t e_{t-1} / f_t, with e_{-1} = 0 (§4.2)
@@ -187,10 +200,12 @@ export class MuPrefix {
               twoSumStep(sHi, sLo, prev + q, cur + q, (cdiag[src + q]! * ePrev) / f);
             }
           }
+          if (eAny !== 0 && flat === T) flat = t;
         }
         break;
       }
     }
+    this.flatUntil = flat;
   }
 
   /**

@@ -175,3 +175,28 @@ describe('runDiagnostics does not depend on the diagnostic batch size', () => {
     }
   });
 });
+
+describe('runDiagnostics engines', () => {
+  it('WebAssembly and TypeScript engines give identical results (float32 and float64 models)', () => {
+    const cfg = cfgWith({
+      Nseq_diag: 9, T: 40, D: 3, H: 5, lag_min: 1, lag_max: 39, num_lags: 6, include_first_order_diag: 1,
+      layernorm: true, orth_init: true, N_grid: [10, 50, 200], min_samples_alpha: 30, alpha_method: 'ecf',
+      task_lags: [1, 3], task_coeffs: [0.5, 0.5], w_seed: 23,
+    });
+    for (const arch of ['shared', 'gru', 'lstm'] as const) {
+      for (const precision of ['f32', 'f64'] as const) {
+        const shape: ModelShape = { arch, D: cfg.D, H: cfg.H, layernorm: true, constS: cfg.const_s };
+        const model = createInitialisedModel(shape, { kernels: createTsKernels(precision), maxBatch: 4, maxT: cfg.T }, { seed: 6, orthInit: true });
+        const task = new SyntheticTask(cfg, 9);
+        const js = runDiagnostics(model, task, cfg, { engine: 'js' });
+        const auto = runDiagnostics(model, task, cfg);
+        js.summary.forEach((row, i) => {
+          for (const col of SUMMARY_COLUMNS) expect(Object.is(auto.summary[i]![col], row[col])).toBe(true);
+        });
+        js.muUnits.forEach((u, i) => expect(Array.from(auto.muUnits[i]!)).toEqual(Array.from(u)));
+        expect(auto.H_N).toEqual(js.H_N);
+        expect(auto.orientation).toEqual(js.orientation);
+      }
+    }
+  });
+});

@@ -12,6 +12,15 @@
  *    the first best_N oriented samples; then the learnability window H_N.
  *
  * Reductions are float64; the model's float32 arrays are only read.
+ *
+ * Speed (quick preset, per architecture, one thread): the μ/ψ work and the
+ * estimators' sort and ecf sums run as WebAssembly SIMD kernels generated at
+ * start-up (wasm/, ~20-40 ms to build and compile), with results identical
+ * bit for bit to the TypeScript path (`engine: 'js'`, the fallback where
+ * WebAssembly SIMD is missing). The model writes the recorded terms, the
+ * tangent and ŷ straight into the kernels' memory (caller arrays are written
+ * by plain loops, models/types.ts), so nothing is copied per sequence.
+ * scripts/bench-diagnostics.ts measures the split.
  */
 import type { ExperimentConfig } from '../../../src-shared/config';
 import { lagGrid } from '../../../src-shared/config';
@@ -20,7 +29,7 @@ import { RECORDED_TERMS, type Model } from '../models/types';
 import { deriveSeed, Rng } from '../rng';
 import { estimateAlpha } from '../stats/estimators';
 import { coefficientOfVariation, detectLag, learnabilityWindow } from '../stats/detect';
-import { DiagnosticsAccumulator } from './accumulator';
+import { DiagnosticsAccumulator, type DiagnosticsEngine } from './accumulator';
 import { DEFAULT_RESERVOIR_SIZE } from './sample-store';
 
 /** Stream ids of the diagnostics' seeds (stable: changing them changes results). */
@@ -79,6 +88,11 @@ export interface RunDiagnosticsOptions {
   onLag?(i: number, n: number): void;
   /** called after each batch: (sequences done, Nseq_diag) */
   onBatch?(done: number, total: number): void;
+  /**
+   * 'auto' (default): the WebAssembly SIMD kernels where available (μ/ψ,
+   * sort, ecf sums); 'js': TypeScript only. Both give identical results.
+   */
+  engine?: DiagnosticsEngine;
 }
 
 /**
@@ -114,19 +128,7 @@ export function runDiagnostics<A extends FloatArray>(
   const wOut = model.layout.byName['W_out'];
   if (!wOut || wOut.size !== H) throw new Error(`diagnostics: the model has no W_out of size H=${H}`);
 
-  // Caller-side arrays: the model reads/writes them with plain loops, so
-  // ordinary typed arrays of the model's precision suffice (no kernel arena).
-  const Ctor = (model.kernels.precision === 'f64' ? Float64Array : Float32Array) as unknown as new (n: number) => A;
-  const x = new Ctor(T * Bmax * D);
-  const y = new Ctor(T * Bmax);
-  const yhat = new Ctor(T * Bmax);
-  const v = new Ctor(T * Bmax * H);
-  const record: Record<string, A> = {};
-  for (const name of RECORDED_TERMS[arch]) record[name] = new Ctor(T * Bmax * H);
-  const dir = new Ctor(model.layout.size);
-  makeDirection(model.layout.size, cfg.w_seed, dir);
-  const ids = new Int32Array(Bmax);
-
+  const precision = model.kernels.precision;
   const acc = new DiagnosticsAccumulator({
     arch, H, T, lags,
     includeFirstOrder: cfg.include_first_order_diag === 1,
@@ -134,7 +136,25 @@ export function runDiagnostics<A extends FloatArray>(
     firstCap,
     reservoirSize: opts.reservoirSize ?? DEFAULT_RESERVOIR_SIZE,
     nSeqExpected: nSeq,
+    engine: opts.engine ?? 'auto',
+    batchArrays: { B: Bmax, precision },
   });
+
+  // Caller-side arrays: the model reads/writes them with plain loops
+  // (models/types.ts), so ordinary typed arrays of the model's precision
+  // suffice; with the wasm engine the outputs live in its memory, where the
+  // μ/ψ kernels read them without a copy.
+  const Ctor = (precision === 'f64' ? Float64Array : Float32Array) as unknown as new (n: number) => A;
+  const x = new Ctor(T * Bmax * D);
+  const views = acc.batchArrays() as { record: Record<string, A>; v: A; yhat: A; y: A } | null;
+  const y = views ? views.y : new Ctor(T * Bmax);
+  const yhat = views ? views.yhat : new Ctor(T * Bmax);
+  const v = views ? views.v : new Ctor(T * Bmax * H);
+  const record: Record<string, A> = {};
+  for (const name of RECORDED_TERMS[arch]) record[name] = views ? views.record[name]! : new Ctor(T * Bmax * H);
+  const dir = new Ctor(model.layout.size);
+  makeDirection(model.layout.size, cfg.w_seed, dir);
+  const ids = new Int32Array(Bmax);
 
   for (let start = 0; start < nSeq; start += Bmax) {
     const B = Math.min(Bmax, nSeq - start);
@@ -157,6 +177,7 @@ export function runDiagnostics<A extends FloatArray>(
     const est = estimateAlpha(store.reservoir(), cfg.alpha_method, {
       minSamples: cfg.min_samples_alpha,
       seed: deriveSeed(cfg.w_seed, ALPHA_STREAM, lag),
+      engine: acc.engine === 'js' ? 'js' : 'auto',
     });
     const mbar = Math.abs(store.mean);
     const det = detectLag({ mbar, alpha: est.alpha, sigma: est.sigma, nSamples, Ngrid, eps: cfg.eps });

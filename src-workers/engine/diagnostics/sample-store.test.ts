@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveSeed } from '../rng';
+import { deriveSeed, Rng } from '../rng';
 import { LagSampleStore } from './sample-store';
 
 /** Upper p-quantile of χ²(df) by the Wilson–Hilferty cube approximation. */
@@ -157,5 +157,44 @@ describe('LagSampleStore: bounded memory', () => {
     for (let i = 40; i < 5000; i++) st.push(i);
     expect(st.bytes).toBe((1000 + 500) * 8);
     expect(Array.from(st.firstSamples())).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+});
+
+describe('LagSampleStore.pushMany', () => {
+  it('is push() sample by sample: the same sum, first samples, random draws and reservoir, for any chunking', () => {
+    const n = 30_000;
+    const rng = new Rng(4);
+    // values of mixed magnitude so the compensated sum has work to do
+    const xs = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1e12 : 1) * rng.gaussian());
+    const configs: { k: number; firstCap: number; expected?: number }[] = [
+      { k: 50, firstCap: 300 }, { k: 1000, firstCap: 0, expected: n }, { k: 40_000, firstCap: 5000, expected: 100 },
+    ];
+    for (const { k, firstCap, expected } of configs) {
+      const make = () => new LagSampleStore({ seed: 3, reservoirSize: k, firstCap, ...(expected ? { expectedCount: expected } : {}) });
+      for (const chunk of [1, 7, 255, 4096, n]) {
+        const ref = make();
+        for (let i = 0; i < n; i++) ref.push(xs[i]!);
+        const st = make();
+        for (let o = 0; o < n; o += chunk) st.pushMany(xs, o, Math.min(chunk, n - o));
+        expect(st.count).toBe(n);
+        expect(Object.is(st.mean, ref.mean)).toBe(true);
+        expect(Array.from(st.firstSamples())).toEqual(Array.from(ref.firstSamples()));
+        expect(Array.from(st.reservoir())).toEqual(Array.from(ref.reservoir()));
+        expect(st.bytes).toBe(ref.bytes);
+        // the random stream is in the same state: later replacements agree too
+        for (let i = 0; i < 5000; i++) {
+          st.push(-i);
+          ref.push(-i);
+        }
+        expect(Array.from(st.reservoir())).toEqual(Array.from(ref.reservoir()));
+      }
+    }
+  });
+
+  it('refuses samples after orient()', () => {
+    const st = new LagSampleStore({ seed: 1, reservoirSize: 4, firstCap: 2 });
+    st.pushMany([1, 2, 3], 0, 3);
+    st.orient();
+    expect(() => st.pushMany([4], 0, 1)).toThrow(/after orient/);
   });
 });

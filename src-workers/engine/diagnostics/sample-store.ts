@@ -92,9 +92,54 @@ export class LagSampleStore {
     }
   }
 
-  /** Add n samples from a[off .. off+n). */
+  /**
+   * Add n samples from a[off .. off+n), in order: exactly n calls of push()
+   * (the same sums, first samples, random draws and reservoir), done phase
+   * by phase instead of sample by sample.
+   */
   pushMany(a: ArrayLike<number>, off: number, n: number): void {
-    for (let i = 0; i < n; i++) this.push(a[off + i]!);
+    if (this.oriented) throw new Error('LagSampleStore: push after orient()');
+    if (n <= 0) return;
+    const n0 = this.n;
+    // Neumaier's compensated summation, in stream order
+    let sum = this.sum;
+    let comp = this.comp;
+    for (let j = 0; j < n; j++) {
+      const x = a[off + j]!;
+      const t = sum + x;
+      comp += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+      sum = t;
+    }
+    this.sum = sum;
+    this.comp = comp;
+    this.n = n0 + n;
+
+    // the first samples
+    const nf = Math.min(n, this.firstCap - this.nFirst);
+    if (nf > 0) {
+      if (this.nFirst + nf > this.first.length) this.first = grow(this.first, this.firstCap);
+      copy(a, off, this.first, this.nFirst, nf);
+      this.nFirst += nf;
+    }
+
+    // Algorithm L: fill, then replacements at the geometric skips
+    const k = this.reservoirSize;
+    if (n0 < k) {
+      const nr = Math.min(n, k - n0);
+      if (n0 + nr > this.res.length) this.res = grow(this.res, k);
+      copy(a, off, this.res, n0, nr);
+      if (n0 + nr === k) {
+        this.w = Math.exp(Math.log(this.rng.uniformOpen()) / k);
+        this.nextIdx = k - 1 + this.skip() + 1;
+      }
+    }
+    const end = n0 + n;
+    while (this.nextIdx < end) {
+      const i = this.nextIdx;
+      this.res[this.rng.int(k)] = a[off + i - n0]!;
+      this.w *= Math.exp(Math.log(this.rng.uniformOpen()) / k);
+      this.nextIdx = i + this.skip() + 1;
+    }
   }
 
   /** Geometric skip of Algorithm L: floor(log U / log(1 - W)). */
@@ -155,6 +200,15 @@ export class LagSampleStore {
   /** Bytes held by the sample arrays (for memory checks). */
   get bytes(): number {
     return this.res.byteLength + this.first.byteLength;
+  }
+}
+
+/** dst[at .. at+n) = a[off .. off+n) (a native copy from a Float64Array). */
+function copy(a: ArrayLike<number>, off: number, dst: Float64Array, at: number, n: number): void {
+  if (a instanceof Float64Array) {
+    dst.set(a.subarray(off, off + n), at);
+  } else {
+    for (let j = 0; j < n; j++) dst[at + j] = a[off + j]!;
   }
 }
 

@@ -6,6 +6,10 @@
 import type { Arch } from '../models/types';
 import { RECORDED_TERMS } from '../models/types';
 import { Rng } from '../rng';
+import { EnvelopeAccumulator, type EnvelopeResult } from './envelope';
+import { MatchedSequence } from './matched';
+import { MuPrefix } from './mu';
+import type { LagSampleStore } from './sample-store';
 
 const clamp = (c: number): number => Math.min(1, Math.max(1e-12, c));
 
@@ -84,4 +88,37 @@ export function packBatch(perSeq: Float64Array, T: number, W: number, start: num
     }
   }
   return out;
+}
+
+/**
+ * The row-by-row definition path of the accumulator (the code the fused
+ * sweeps replace): per sequence MuPrefix.build + MatchedSequence.set, then per
+ * lag and t one MuPrefix.row → EnvelopeAccumulator.addRow →
+ * MatchedSequence.psi → LagSampleStore.push.
+ */
+export function accumulateRowByRow(
+  arch: Arch, H: number, T: number, lags: readonly number[], includeFirst: boolean,
+  batches: { B: number; record: Record<string, ArrayLike<number>>; v: ArrayLike<number>; yhat: ArrayLike<number>; y: ArrayLike<number> }[],
+  wOut: ArrayLike<number>, wOff: number, stores: LagSampleStore[],
+): EnvelopeResult {
+  const env = new EnvelopeAccumulator(lags.length, H);
+  const prefix = new MuPrefix(arch, H, T, includeFirst);
+  const matched = new MatchedSequence(H, T);
+  const row = new Float64Array(H);
+  for (const { B, record, v, yhat, y } of batches) {
+    for (let b = 0; b < B; b++) {
+      prefix.build(record, B, T, b);
+      matched.set(v, yhat, y, B, T, b, wOut, wOff);
+      lags.forEach((lag, i) => {
+        for (let t = lag; t < T; t++) {
+          prefix.row(t, lag, row);
+          env.addRow(i, row);
+          stores[i]!.push(matched.psi(t, lag, row));
+        }
+      });
+      env.endSequence();
+    }
+  }
+  for (const s of stores) s.orient(true);
+  return env.result();
 }

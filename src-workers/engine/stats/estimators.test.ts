@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { alphaFromRatio, estimateAlpha, iqrTheory, quantileSorted } from './estimators';
+import { alphaFromRatio, ecfGridSums, estimateAlpha, iqrTheory, quantileSorted } from './estimators';
+import { statsWasm } from '../diagnostics/wasm/stats-wasm';
 import { sampleStable, stableQuantile, stableRatioTable } from './stable';
 
 describe('quantileSorted (numpy type 7)', () => {
@@ -105,5 +106,84 @@ describe('reliability and edge cases', () => {
     expect(c.alpha).not.toBe(a.alpha);
     expect(a.n).toBe(150_000);
     expect(Math.abs(a.alpha - 1.4)).toBeLessThan(0.03);
+  });
+});
+
+describe('fast paths (WebAssembly sort and ecf sums) give the TypeScript results exactly', () => {
+  it('the radix sort of the finite samples is Float64Array.prototype.sort, bit for bit', () => {
+    const w = statsWasm();
+    if (!w) return;
+    const rng = new Rng(31);
+    const cases: Float64Array[] = [
+      Float64Array.from([3]),
+      Float64Array.from([-0, 0, -0, 0, 1, -1, 0]),
+      Float64Array.from([NaN, Infinity, -Infinity, 2, NaN, -2]),
+      Float64Array.from([5e-324, -5e-324, 2.2250738585072014e-308, -Number.MAX_VALUE, Number.MAX_VALUE, 1, 1, 1]),
+      Float64Array.from({ length: 5000 }, () => Math.round(rng.gaussian() * 4) / 4), // many ties
+      Float64Array.from({ length: 70_001 }, () => rng.gaussian() * Math.exp(10 * rng.gaussian())), // wide exponents
+      Float64Array.from({ length: 3000 }, (_, i) => 1 + i * 2 ** -52), // differences only in the low bits
+      new Float64Array(0),
+    ];
+    for (const x of cases) {
+      const want = Float64Array.from(Array.from(x).filter(Number.isFinite)).sort();
+      const got = w.sortFinite(x);
+      expect(got.length).toBe(want.length);
+      expect(Array.from(got).every((v, i) => Object.is(v, want[i]))).toBe(true);
+    }
+  });
+
+  it('estimateAlpha: the same α̂, σ̂ and flags with and without WebAssembly', () => {
+    const rng = new Rng(41);
+    for (const n of [600, 4097, 60_001, 120_000]) {
+      for (const a of [1.05, 1.5, 2]) {
+        const x = new Float64Array(n);
+        sampleStable(rng, a, 0.3, x);
+        x[3] = NaN;
+        x[5] = -0;
+        x[7] = x[8]!;
+        for (const method of ['ecf', 'mcculloch'] as const) {
+          const fast = estimateAlpha(x, method, { minSamples: 500, seed: 5 });
+          const ts = estimateAlpha(x, method, { minSamples: 500, seed: 5, engine: 'js' });
+          expect(Object.is(fast.alpha, ts.alpha)).toBe(true);
+          expect(Object.is(fast.sigma, ts.sigma)).toBe(true);
+          expect(fast).toEqual(ts);
+        }
+      }
+    }
+  });
+
+  it('ecf terms by the rotation recurrence agree with the direct cos(t_k x), sin(t_k x) (a bound in ulps)', () => {
+    // One sample at a time, so each grid sum is exactly that sample's term.
+    // The recurrence starts from the rounded angles fl(t_0 x) and fl(Δx) and
+    // each complex product adds ≲ 3 ulp of modulus/phase error, so after k
+    // steps: |error| ≤ u·((6k + 4) + |t_0 x| + k|Δx|), u = 2^-53; the direct
+    // form's own rounding of t_k = t_0 + kΔ and of t_k·x adds u·2|t_k x|.
+    const u = 2 ** -53;
+    const rng = new Rng(51);
+    const s = 1.2;
+    const tLo = 0.05 / s, dt = (3 / s - tLo) / 49;
+    let worst = 0;
+    for (let r = 0; r < 400; r++) {
+      const x = rng.gaussian() * Math.exp(3 * rng.gaussian()); // |x| from ~1e-4 to ~1e4
+      for (const engine of ['auto', 'js'] as const) {
+        const { cos, sin } = ecfGridSums([x], tLo, dt, engine);
+        for (let k = 0; k < 50; k++) {
+          const t = tLo + k * dt;
+          const bound = 2 * u * ((6 * k + 4) + Math.abs(tLo * x) + k * Math.abs(dt * x) + 2 * Math.abs(t * x));
+          const err = Math.max(Math.abs(cos[k]! - Math.cos(t * x)), Math.abs(sin[k]! - Math.sin(t * x)));
+          worst = Math.max(worst, err / bound);
+        }
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('ecf grid sums over many samples: WebAssembly and TypeScript agree bit for bit', () => {
+    const x = new Float64Array(20_001);
+    sampleStable(new Rng(52), 1.7, 1, x);
+    const tLo = 0.05 / 1.2, dt = (3 / 1.2 - tLo) / 49;
+    const a = ecfGridSums(x, tLo, dt, 'auto'), b = ecfGridSums(x, tLo, dt, 'js');
+    expect(Array.from(a.cos)).toEqual(Array.from(b.cos));
+    expect(Array.from(a.sin)).toEqual(Array.from(b.sin));
   });
 });
