@@ -206,6 +206,14 @@ export interface RunRecord {
   hasResult: boolean;
   /** learning-curve rows stored so far (live progress) */
   epochsDone: number;
+  /**
+   * the run's rows came from imported result files (src-main/core/imports); it
+   * cannot be queued again. The store always sets it (optional only so that
+   * records built by hand elsewhere stay valid; absent means false).
+   */
+  imported?: boolean;
+  /** imported runs: where in the import its files were (e.g. `seed_212/gru`, '' for the top level); else null (absent: null) */
+  source?: string | null;
 }
 
 /** Runs of an experiment by status, and in all. */
@@ -231,6 +239,11 @@ export interface ExperimentSummary {
   epochs: number;
   optimizer: string;
   progress: RunProgress;
+  /**
+   * the folder or .zip the experiment was imported from; null when it was run
+   * here. The store always sets it (absent means null).
+   */
+  source?: string | null;
 }
 
 /** An experiment with its validated configuration and its runs. */

@@ -3,9 +3,8 @@
  * one transaction), list with filters and progress counts, open with runs,
  * rename / tag / annotate, delete (cascading to runs and every result row).
  */
-import {
-  expandRuns, parseConfig, type ArchName, type ExperimentConfig, type OptimizerName,
-} from '../../../src-shared/config';
+import type { ExperimentFilter } from '../../../src-shared/api';
+import { expandRuns, parseConfig, type ArchName, type ExperimentConfig } from '../../../src-shared/config';
 import {
   RUN_STATUSES, type ExperimentDetail, type ExperimentSummary, type RunProgress, type RunRecord, type RunStatus,
 } from '../../../src-shared/results';
@@ -28,24 +27,8 @@ export interface CreateExperimentOptions {
   preset?: string | null;
 }
 
-export interface ExperimentFilter {
-  /** case-insensitive substring of the name or the notes */
-  text?: string;
-  /** has every one of these tags */
-  tags?: readonly string[];
-  /** runs this architecture */
-  arch?: ArchName;
-  optimizer?: OptimizerName;
-  H?: number;
-  T?: number;
-  preset?: string;
-  /** true: every run finished; false: some run queued, running or interrupted */
-  finished?: boolean;
-  /** created at or after (ms since the epoch) */
-  createdFrom?: number;
-  /** created before (ms since the epoch) */
-  createdTo?: number;
-}
+/** The filters of the experiments table: one definition, in the Api contract. */
+export type { ExperimentFilter };
 
 export interface ListExperimentsOptions {
   filter?: ExperimentFilter;
@@ -76,9 +59,10 @@ interface ExperimentRow {
   T: number;
   H: number;
   epochs: number;
+  source: string | null;
 }
 
-const SUMMARY_COLUMNS = 'id, name, preset, notes, app_version, created_at, finished_at, models, seeds, optimizer, T, H, epochs';
+const SUMMARY_COLUMNS = 'id, name, preset, notes, app_version, created_at, finished_at, models, seeds, optimizer, T, H, epochs, source';
 
 // ---------------------------------------------------------------------------
 // Validation of the user's words (the configuration is parseConfig's)
@@ -194,6 +178,7 @@ function toSummary(row: ExperimentRow, tags: string[], progress: RunProgress): E
     epochs: row.epochs,
     optimizer: row.optimizer,
     progress,
+    source: row.source,
   };
 }
 

@@ -12,3 +12,4 @@ export {
 export type { CreateExperimentOptions, ExperimentFilter, ListExperimentsOptions, ExperimentList } from './experiments';
 export type { SetRunStatusOptions } from './runs';
 export { validateRunResult, type SaveRunResultOptions } from './results';
+export { IMPORTED_RUN_STATUSES, type ImportExperimentSpec, type ImportedRun, type ImportedRunEvent } from './imports';

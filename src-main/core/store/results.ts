@@ -228,20 +228,29 @@ export function saveRunResult(ctx: StoreContext, runId: number, result: RunResul
     const run = requireRun(ctx, runId);
     const to = opts.status ?? statusOfResult(result);
     const error = opts.error ?? (result.diagnosticsStatus === 'failed' ? `diagnostics failed: ${result.diagnosticsError ?? 'unknown error'}` : undefined);
-    for (const t of RESULT_TABLES) ctx.sql(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
-    insertCurveRows(ctx, runId, result.curve);
-    const gs = ctx.sql('INSERT INTO gate_stats (run_id, idx, epoch, metric, value) VALUES (?, ?, ?, ?, ?)');
-    result.gateStats.forEach((g, i) => gs.run(runId, i, g.epoch, g.metric, numIn(g.value)));
-    const d = result.diagnostics ?? null;
-    if (d) insertDiagnostics(ctx, runId, d);
-    ctx.sql(`UPDATE runs SET kernels = ?, wall_ms = ?, train_ms = ?, diagnostics_ms = ?, result_saved_at = ?, diverged = ?,
-        diverged_epoch = ?, cancelled = ?, diagnostics_status = ?, diagnostics_error = ?, diagnostics_batch_size = ?
-      WHERE id = ?`).run(result.kernelsName, result.wallMs, optIn(result.trainMs), optIn(result.diagnosticsMs), ctx.now(),
-      boolIn(result.diverged), result.divergedEpoch, boolIn(result.cancelled), result.diagnosticsStatus ?? null,
-      result.diagnosticsError ?? null, d ? d.batchSize : null, runId);
+    writeResultRows(ctx, runId, result);
     applyStatus(ctx, run, to, error !== undefined ? { error } : {});
     return getRun(ctx, runId)!;
   });
+}
+
+/**
+ * The rows and scalars of a (validated) result, replacing any earlier rows of
+ * the run; no status change. Runs inside the caller's transaction. An unknown
+ * wall time (NaN, imported runs) is stored as NULL; an empty kernel name too.
+ */
+export function writeResultRows(ctx: StoreContext, runId: number, result: RunResult): void {
+  for (const t of RESULT_TABLES) ctx.sql(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+  insertCurveRows(ctx, runId, result.curve);
+  const gs = ctx.sql('INSERT INTO gate_stats (run_id, idx, epoch, metric, value) VALUES (?, ?, ?, ?, ?)');
+  result.gateStats.forEach((g, i) => gs.run(runId, i, g.epoch, g.metric, numIn(g.value)));
+  const d = result.diagnostics ?? null;
+  if (d) insertDiagnostics(ctx, runId, d);
+  ctx.sql(`UPDATE runs SET kernels = ?, wall_ms = ?, train_ms = ?, diagnostics_ms = ?, result_saved_at = ?, diverged = ?,
+      diverged_epoch = ?, cancelled = ?, diagnostics_status = ?, diagnostics_error = ?, diagnostics_batch_size = ?
+    WHERE id = ?`).run(result.kernelsName === '' ? null : result.kernelsName, optIn(result.wallMs), optIn(result.trainMs),
+    optIn(result.diagnosticsMs), ctx.now(), boolIn(result.diverged), result.divergedEpoch, boolIn(result.cancelled),
+    result.diagnosticsStatus ?? null, result.diagnosticsError ?? null, d ? d.batchSize : null, runId);
 }
 
 // ---------------------------------------------------------------------------

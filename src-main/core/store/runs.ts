@@ -38,11 +38,13 @@ interface RunRow {
   error: string | null;
   result_saved_at: number | null;
   epochs_done: number;
+  imported: number;
+  source: string | null;
 }
 
 const RUN_SELECT = `SELECT r.id, r.experiment_id, r.idx, r.arch, r.seed, r.status, r.backend, r.kernels, r.attempts,
   r.created_at, r.started_at, r.finished_at, r.wall_ms, r.train_ms, r.diagnostics_ms, r.error, r.result_saved_at,
-  (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
+  r.imported, r.source, (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
   FROM runs r`;
 
 const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -67,6 +69,8 @@ function toRecord(r: RunRow): RunRecord {
     error: r.error,
     hasResult: r.result_saved_at !== null,
     epochsDone: r.epochs_done,
+    imported: r.imported === 1,
+    source: r.source,
   };
 }
 
@@ -132,6 +136,10 @@ export interface SetRunStatusOptions {
  * inside the caller's transaction when there is one.
  */
 export function applyStatus(ctx: StoreContext, run: RunRecord, to: RunStatus, opts: SetRunStatusOptions = {}): void {
+  if (run.imported && to === 'queued') {
+    // its rows came from files (src-main/core/imports): running it here would mix two pipelines' results
+    throw new StoreStateError(`run ${run.id} (${run.arch}, seed ${run.seed}) was imported from result files and cannot be queued again`);
+  }
   if (!canTransition(run.status, to)) {
     const allowed = RUN_TRANSITIONS[run.status];
     throw new StoreStateError(

@@ -23,6 +23,7 @@ import {
   createExperiment, deleteExperiment, getExperiment, listExperiments, renameExperiment, setExperimentNotes,
   setExperimentTags, type CreateExperimentOptions, type ExperimentList, type ListExperimentsOptions,
 } from './experiments';
+import { importExperiment, type ImportExperimentSpec } from './imports';
 import { getRunResult, saveRunResult, type SaveRunResultOptions } from './results';
 import {
   appendRunEvent, getRun, listRunEvents, listRuns, listRunsByStatus, markRunningInterrupted, saveProgress, setRunStatus,
@@ -99,6 +100,11 @@ export class Store {
 
   deleteExperiment(id: number): boolean {
     return deleteExperiment(this.ctx, id);
+  }
+
+  /** Store an experiment imported from result files, its runs final and flagged imported, in one transaction (imports.ts). */
+  importExperiment(spec: ImportExperimentSpec): ExperimentDetail {
+    return importExperiment(this.ctx, spec);
   }
 
   // --- runs ---------------------------------------------------------------
