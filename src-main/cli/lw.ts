@@ -1,10 +1,15 @@
 /**
  * `lw`: the workstation's command line (DESIGN.md §1).
  *
- *   lw run --preset smoke|quick|paper | --config FILE [--<field> value …]
+ *   lw run --preset smoke|quick|paper | --config FILE [--<field> value …]  (stored; prints the experiment id)
+ *   lw list [--json] [--data-dir D]                        (the stored experiments)
+ *   lw resume [ID] [--all] [--data-dir D]                  (run interrupted / failed / cancelled runs again)
  *   lw estimate-alpha --method ecf|mcculloch [FILE|-]      (stable tail index of a sample)
  *   lw sample-stable --alpha A [--scale S] --n N           (SαS samples, one per line)
  *   lw theory --decay exponential|polynomial|logarithmic … (closed-form H_N)
+ *   lw serve [--port N] [--host H] [--data-dir D] [--workers N]  (the web host: prints its URL with the token)
+ *   lw export --experiment ID [--run ID] --format zip|csv|pdf [--out FILE]  (files of a stored experiment)
+ *   lw import DIR|FILE.zip [--name N] [--data-dir D]       (results of the reference pipeline; prints the experiment id)
  *
  * Run with `npx lw …` / `npm run lw -- …` (bin/lw.mjs loads this file through
  * tsx). `runCli` is the in-process entry used by bin/lw.mjs and the tests.
@@ -13,8 +18,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { register as registerEstimateAlpha } from './commands/estimate-alpha';
+import { register as registerExport } from './commands/export';
+import { register as registerImport } from './commands/import';
+import { register as registerList } from './commands/list';
+import { register as registerResume } from './commands/resume';
 import { EXIT_USAGE, register as registerRun } from './commands/run';
 import { register as registerSampleStable } from './commands/sample-stable';
+import { register as registerServe } from './commands/serve';
 import { register as registerTheory } from './commands/theory';
 import { processIO, type CliIO } from './io';
 
@@ -32,9 +42,14 @@ export function createProgram(io: CliIO): Command {
       writeErr: (s) => io.err(s.replace(/\n$/, '')),
     });
   registerRun(program, io);
+  registerList(program, io);
+  registerResume(program, io);
   registerEstimateAlpha(program);
   registerSampleStable(program);
   registerTheory(program);
+  registerServe(program, io);
+  registerExport(program, io);
+  registerImport(program, io);
   return program;
 }
 

@@ -19,6 +19,12 @@ export interface UnitRequest {
   seed: number;
   /** run the diagnostics and fits after training (default true) */
   diagnostics?: boolean;
+  /**
+   * this unit's own stop flag (Int32Array view, element 0 non-zero = stop), so
+   * one unit can be cancelled alone; stop() sets it too while the unit is in
+   * flight. Default: the pool's flag.
+   */
+  stopFlag?: SharedArrayBuffer;
 }
 
 export interface RunPool {
@@ -49,18 +55,25 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
   const stopBuf = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stopBuf);
   const isStopped = () => Atomics.load(stopFlag, 0) !== 0;
+  /** own flags of the units in flight (stop() sets them too) */
+  const ownFlags = new Set<Int32Array>();
+  const stop = () => {
+    Atomics.store(stopFlag, 0, 1);
+    for (const f of ownFlags) Atomics.store(f, 0, 1);
+  };
 
   if (threads === 0) {
     return {
       threads: 0,
       async run(req, onProgress) {
         const { runUnit } = await import('./run-unit');
+        const own = req.stopFlag ? new Int32Array(req.stopFlag) : null;
         return runUnit(req.config, req.arch, req.seed, {
           ...(onProgress ? { emit: onProgress } : {}),
-          shouldStop: isStopped,
+          shouldStop: own ? () => isStopped() || Atomics.load(own, 0) !== 0 : isStopped,
         }, { diagnostics: req.diagnostics ?? true });
       },
-      stop: () => Atomics.store(stopFlag, 0, 1),
+      stop,
       get stopped() {
         return isStopped();
       },
@@ -83,6 +96,11 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
       const { port1, port2 } = new MessageChannel();
       let ended!: () => void;
       const endSeen = new Promise<void>((resolve) => (ended = resolve));
+      const own = req.stopFlag ? new Int32Array(req.stopFlag) : null;
+      if (own) {
+        if (isStopped()) Atomics.store(own, 0, 1);
+        ownFlags.add(own);
+      }
       port1.on('message', (m: ProgressMessage) => {
         if (m.type === 'end') ended();
         else onProgress?.(m);
@@ -91,7 +109,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         const out = (await pool.run(
           {
             config: req.config, arch: req.arch, seed: req.seed, diagnostics: req.diagnostics ?? true,
-            port: port2, stopFlag: stopBuf,
+            port: port2, stopFlag: req.stopFlag ?? stopBuf,
           } satisfies RunUnitInput,
           { transferList: [port2] },
         )) as RunUnitOutput;
@@ -101,9 +119,10 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         return out;
       } finally {
         port1.close();
+        if (own) ownFlags.delete(own);
       }
     },
-    stop: () => Atomics.store(stopFlag, 0, 1),
+    stop,
     get stopped() {
       return isStopped();
     },

@@ -1,17 +1,21 @@
 /**
- * `lw run`: resolve a configuration (preset < config file < flags), expand it
- * into one unit per (architecture, seed), run the units on the worker pool
- * and write the reference result layout.
+ * `lw run`: resolve a configuration (preset < config file < flags), store it
+ * as an experiment in the database of the data directory (--data-dir, else
+ * the default one), expand it into one run per (architecture, seed), run them
+ * through the scheduler on the worker pool, and write the reference result
+ * layout (--out, default runs/<timestamp>). The experiment's id is the last
+ * line of stdout.
  *
  * Exit codes: 0 every run finished (a diverged run is a finished run),
  * 1 a run failed, 2 invalid input, 130 interrupted.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../../src-shared/config';
 import { PRESET_NAMES } from '../../../src-shared/presets';
 import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
+import { openStore, resolveDataDir, StoreValidationError, type Store } from '../../core/store';
 import { readConfigFile } from '../config-sources';
 import { addFieldOptions, fieldOverrides } from '../field-options';
 import type { CliIO } from '../io';
@@ -33,6 +37,10 @@ export interface RunCommandOptions {
   quiet?: boolean;
   /** false with --no-diagnostics */
   diagnostics?: boolean;
+  /** the data directory of the database (default: resolveDataDir's) */
+  dataDir?: string;
+  /** the experiment's name */
+  name?: string;
   [field: string]: unknown;
 }
 
@@ -76,6 +84,24 @@ export function resolveRunOptions(opts: RunCommandOptions): ResolvedRun {
   return { ok: true, config: r.config, out: opts.out ?? defaultOutDir(), workers, warnings };
 }
 
+/** `lw run <preset or config file> <YYYY-MM-DD HH:MM:SS>` in local time. */
+export function defaultExperimentName(opts: Pick<RunCommandOptions, 'preset' | 'config'>, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const from = [opts.preset, opts.config !== undefined ? basename(opts.config) : undefined].filter(Boolean).join(' + ') || 'defaults';
+  return `lw run ${from} ${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())} ${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())}`;
+}
+
+/** Open the store of --data-dir (or the default data directory); null after printing why it cannot be opened. */
+export function openCliStore(dataDir: string | undefined, io: CliIO, command: string): Store | null {
+  const dir = resolveDataDir({ dataDir }).dir;
+  try {
+    return openStore({ dataDir: dir });
+  } catch (err) {
+    io.err(`lw ${command}: cannot open the database in ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
+}
+
 function isNonEmptyDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory() && readdirSync(p).length > 0;
 }
@@ -91,7 +117,9 @@ export function register(program: Command, io: CliIO): void {
     .option('--force', 'write into a non-empty --out folder')
     .option('--dry-run', 'print the resolved configuration and the runs, run nothing')
     .option('--quiet', 'no per-epoch and diagnostics progress lines')
-    .option('--no-diagnostics', 'train only: no diagnostics, fits, H_N or aggregate files');
+    .option('--no-diagnostics', 'train only: no diagnostics, fits, H_N or aggregate files')
+    .option('--data-dir <dir>', 'data directory of the database (default: $LW_DATA_DIR, else $XDG_DATA_HOME/learnability-workstation, else ~/.local/share/learnability-workstation)')
+    .option('--name <name>', 'name of the stored experiment (default: lw run <preset> <date time>)');
   addFieldOptions(cmd);
   cmd.addHelpText('after', `
 Precedence: preset < config file < flags. Lists are comma separated (--seeds 1,2,3).
@@ -103,6 +131,8 @@ Files (SCIENCE.md §8):
     <model>_master_fit.json, <model>_status.json (const: const_tau_const.json)
   <out>/aggregate/<model>_summary_agg.csv, H_N_summary_agg.csv (mean, std, n over seeds)
 With --no-diagnostics: config.json, cli_args.csv, learning curves, gate stats and status files only.
+The experiment and its results are also stored in the database of the data directory; its id is the
+last line of stdout (see lw list, lw resume).
 Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 invalid input, 130 interrupted.`);
 
   cmd.action(async (opts: RunCommandOptions) => {
@@ -126,6 +156,16 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
       io.setExitCode(EXIT_USAGE);
       return;
     }
+    if (config.backend === 'webgpu') {
+      io.err('lw run: backend webgpu is not available in this version (the GPU backend is not built yet): use auto or cpu');
+      io.setExitCode(EXIT_USAGE);
+      return;
+    }
+    const store = openCliStore(opts.dataDir, io, 'run');
+    if (!store) {
+      io.setExitCode(EXIT_USAGE);
+      return;
+    }
     io.err(`lw run: ${units.length} run${units.length === 1 ? '' : 's'} (${config.models.join(',')} × seeds ${config.seeds.join(',')}`
       + `${opts.diagnostics === false ? ', training only' : ''}) on ${workers === 0 ? 'the main thread' : `${workers} worker${workers === 1 ? '' : 's'}`} → ${out}`);
 
@@ -137,12 +177,25 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
       return true;
     });
     let report;
+    let experimentId: number | null = null;
     try {
       report = await runExperiment(config, {
         out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false,
+        store, name: opts.name ?? defaultExperimentName(opts), preset: opts.preset ?? null,
+        onCreated: (e) => {
+          experimentId = e.id;
+          io.err(`lw run: experiment ${e.id} in ${store.path}`);
+        },
       });
+    } catch (err) {
+      if (!(err instanceof StoreValidationError)) throw err;
+      for (const e of err.errors) io.err(`lw run: ${e.message}`); // e.g. --name: nothing was stored
+      io.setExitCode(EXIT_USAGE);
+      return;
     } finally {
       detach?.();
+      store.close();
+      if (experimentId !== null) io.out(String(experimentId)); // the last line of stdout, even when a run threw
     }
     const count = (s: string) => report.runs.filter((x) => x.status === s).length;
     const parts = [`${count('done')} done`];

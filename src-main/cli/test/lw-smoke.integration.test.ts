@@ -173,7 +173,8 @@ describe('lw run --preset smoke (end to end)', () => {
       expect(mine.at(-1)).toMatch(new RegExp(`^\\[${m} seed 212\\] done: 3 epochs in \\S+ s, diagnostics \\S+ s \\(\\S+\\)$`));
     }
     expect(run.stderr.at(-1)).toMatch(/^lw run: 5 done of 5 in .* → .*out$/);
-    expect(run.stdout).toBe('');
+    // stdout: only the stored experiment's id (the last line)
+    expect(run.stdout).toMatch(/^\d+\n$/);
   });
 
   it('writes the reference layout (SCIENCE.md §8) with sane values', () => {

@@ -1,0 +1,660 @@
+/**
+ * The scheduler (DESIGN.md §2 steps 3-4): takes queued runs from the store
+ * and executes them on one piscina pool (src-workers/tasks/pool.ts), at most
+ * `workers` at a time.
+ *
+ *   queued ──start──▶ running ──result──▶ done | diverged | cancelled | failed
+ *                        └──worker threw / died──▶ failed (this run only)
+ *                        └──scheduler closed──▶ interrupted (resumable)
+ *
+ * Per run: claimed in the host registry, marked running, given its own
+ * shared stop flag; progress messages (one per epoch, per diagnostic batch
+ * and lag) are forwarded THROTTLED: at most one `run-progress` event per
+ * `progressIntervalMs` per run (default 250 ms, so ≤ 4 per second per run),
+ * the last state always delivered. Learning-curve rows are persisted in ONE
+ * transaction for all runs per `persistIntervalMs` (default 1 s): with the
+ * store's synchronous=FULL each commit is an fsync on the main thread, so
+ * per-run or per-epoch commits would cost far more than the 5 % of a core
+ * allowed (scripts/bench-progress.ts). A resumed run restarts from its first
+ * epoch anyway, so stored rows serve live views and post-mortems only.
+ * Diagnostics steps are logged as run events at each tenth of a stage. The finished result is written with `store.saveRunResult` (one
+ * transaction), which also records the kernels used.
+ *
+ * Cancel: a queued run is marked cancelled at once; a running one gets its
+ * flag set and stops at its next mini-batch (or diagnostic batch / lag), its
+ * partial result saved as cancelled. Pause: nothing new starts, running runs
+ * finish. A worker that throws or exits fails only its run (piscina replaces
+ * the worker). `close()` stops the running runs and marks them interrupted.
+ */
+import { availableParallelism } from 'node:os';
+import type { ApiEvent, QueueState } from '../../src-shared/api';
+import type { ExperimentConfig } from '../../src-shared/config';
+import type { ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
+import { createRunPool, type RunPool } from '../../src-workers/tasks/pool';
+import type { ProgressMessage, RunUnitOutput } from '../../src-workers/tasks/protocol';
+import { runCost, type RunCost } from './estimate';
+import { EventBus } from './event-bus';
+import type { HostRegistry } from './host-registry';
+import { StoreNotFoundError, StoreStateError, StoreValidationError, type Store } from './store';
+import { KeyedThrottle } from './throttle';
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+export const DEFAULT_PERSIST_INTERVAL_MS = 1000;
+export const CLOSED_MESSAGE = 'the workstation was closed while this run was running';
+/** how long close() waits for running units to stop before terminating the workers */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+/** statuses resumeExperiment queues again by default */
+export const RESUMABLE: readonly RunStatus[] = ['interrupted', 'failed', 'cancelled'];
+
+export interface RunEnd {
+  /** the stored run after its end */
+  run: RunRecord;
+  /** what the worker returned (null when it threw or died) */
+  output: RunUnitOutput | null;
+  /** why it failed (worker error), else null */
+  error: string | null;
+}
+
+export interface SchedulerHooks {
+  /** every progress message of a run, unthrottled, on the main thread (the CLI's lines) */
+  onMessage?(run: RunRecord, msg: ProgressMessage): void;
+  /** a run ended (after its status and result were stored) */
+  onRunEnd?(end: RunEnd): void;
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  /** concurrent runs and pool threads (default: the core count); 0 runs units in-process, one at a time */
+  workers?: number;
+  /** pool worker entry (tests, bundles) */
+  workerFile?: string;
+  /** run diagnostics and fits after training (default true) */
+  diagnostics?: boolean;
+  /** take queued runs of these experiments only (default: every experiment) */
+  experimentIds?: readonly number[];
+  /** claims of runs, so other processes' recovery leaves them alone */
+  registry?: HostRegistry | null;
+  /** start paused */
+  paused?: boolean;
+  progressIntervalMs?: number;
+  /** learning-curve rows of every run are stored together this often (default 1000 ms) */
+  persistIntervalMs?: number;
+  closeTimeoutMs?: number;
+  hooks?: SchedulerHooks;
+  /** events go here (default: a new bus; see `events`) */
+  events?: EventBus<ApiEvent>;
+  /** internal problems that must not stop the scheduler (default: console.warn) */
+  warn?: (message: string) => void;
+}
+
+interface PoolSlot {
+  pool: RunPool;
+  threads: number;
+  active: number;
+  retired: boolean;
+}
+
+type Phase = 'train' | 'diagnostics';
+type Stage = 'batches' | 'lags';
+
+interface Flight {
+  run: RunRecord;
+  config: ExperimentConfig;
+  flag: Int32Array;
+  slot: PoolSlot;
+  predicted: RunCost;
+  t0: number;
+  /** learning-curve rows not yet stored */
+  rows: LearningCurveRow[];
+  lastRow: LearningCurveRow | null;
+  phase: Phase;
+  stage: Stage | null;
+  done: number;
+  total: number;
+  trainEnd: number;
+  stageT0: number;
+  /** measured / predicted epoch time, once known */
+  scale: number;
+  stop: null | 'cancel' | 'close' | 'deleted';
+  flush: () => void;
+  settled: Promise<void>;
+}
+
+export function describeError(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  // piscina's words for a worker that called process.exit or crashed
+  if (/worker exited with code/i.test(msg) || /terminat/i.test(msg)) return `the worker stopped unexpectedly (${msg})`;
+  return msg;
+}
+
+/** Whether step `done` of `total` crosses a tenth of the stage (or is its first or last step). */
+export function isTenthStep(done: number, total: number): boolean {
+  if (total <= 10 || done <= 1 || done >= total) return true;
+  return Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total);
+}
+
+export function summaryOf(e: ExperimentDetail): ExperimentSummary {
+  const { config: _c, runs: _r, ...summary } = e;
+  return summary;
+}
+
+export class Scheduler {
+  readonly store: Store;
+  readonly events: EventBus<ApiEvent>;
+  private readonly opts: SchedulerOptions;
+  private readonly flights = new Map<number, Flight>();
+  private readonly configs = new Map<number, ExperimentConfig | null>();
+  private readonly scope: Set<number> | null;
+  private readonly throttle: KeyedThrottle<number>;
+  private readonly slow: KeyedThrottle<string>;
+  private readonly persist: KeyedThrottle<0>;
+  /** flights with learning-curve rows not yet stored */
+  private readonly unsaved = new Set<Flight>();
+  private readonly persistAll = () => this.persistRows();
+  private readonly warn: (m: string) => void;
+  private slot: PoolSlot;
+  private readonly retiring = new Set<PoolSlot>();
+  private workersN: number;
+  private paused_: boolean;
+  private closed = false;
+  private pumping = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: SchedulerOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.events = opts.events ?? new EventBus<ApiEvent>();
+    this.scope = opts.experimentIds ? new Set(opts.experimentIds) : null;
+    this.workersN = checkWorkers(opts.workers ?? availableParallelism());
+    this.paused_ = opts.paused ?? false;
+    const interval = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    this.throttle = new KeyedThrottle<number>(interval);
+    this.slow = new KeyedThrottle<string>(interval);
+    this.persist = new KeyedThrottle<0>(opts.persistIntervalMs ?? DEFAULT_PERSIST_INTERVAL_MS);
+    this.warn = opts.warn ?? ((m) => console.warn(`scheduler: ${m}`));
+    this.slot = this.newSlot(this.workersN);
+  }
+
+  // --- state --------------------------------------------------------------
+
+  get workers(): number {
+    return this.workersN;
+  }
+
+  get paused(): boolean {
+    return this.paused_;
+  }
+
+  /** ids of the runs executing now */
+  get running(): number[] {
+    return [...this.flights.keys()];
+  }
+
+  isRunning(runId: number): boolean {
+    return this.flights.has(runId);
+  }
+
+  private get capacity(): number {
+    return Math.max(1, this.workersN);
+  }
+
+  queueState(): QueueState {
+    return { paused: this.paused_, workers: this.workersN, running: this.running, queued: this.queuedRuns(10_000).map((r) => r.id) };
+  }
+
+  /** Add experiments to the scope of a scoped scheduler (no-op for an unscoped one). */
+  addScope(experimentId: number): void {
+    this.scope?.add(experimentId);
+  }
+
+  // --- the queue ----------------------------------------------------------
+
+  /** Start taking queued runs (call once listeners are attached). */
+  start(): void {
+    this.pump();
+  }
+
+  pause(): QueueState {
+    if (!this.paused_) {
+      this.paused_ = true;
+      this.queueChanged(true);
+    }
+    this.checkIdle();
+    return this.queueState();
+  }
+
+  resume(): QueueState {
+    if (this.paused_) {
+      this.paused_ = false;
+      this.queueChanged(true);
+    }
+    this.pump();
+    return this.queueState();
+  }
+
+  /** Change the number of concurrent runs (running runs finish on the previous pool). */
+  setWorkers(n: number): QueueState {
+    const w = checkWorkers(n);
+    if (w !== this.workersN) {
+      this.workersN = w;
+      const old = this.slot;
+      old.retired = true;
+      this.retiring.add(old);
+      this.slot = this.newSlot(w);
+      this.retireIfIdle(old);
+      this.queueChanged(true);
+      this.pump();
+    }
+    return this.queueState();
+  }
+
+  /** Resolves when nothing runs and nothing in scope is queued (or the queue is paused). */
+  drain(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.flights.size === 0 && (this.paused_ || this.closed || this.queuedRuns(1).length === 0);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const fn of w) fn();
+  }
+
+  private newSlot(workers: number): PoolSlot {
+    const pool = createRunPool({ workers, ...(this.opts.workerFile ? { filename: this.opts.workerFile } : {}) });
+    return { pool, threads: workers, active: 0, retired: false };
+  }
+
+  private retireIfIdle(slot: PoolSlot): void {
+    if (slot.retired && slot.active === 0 && this.retiring.delete(slot)) {
+      slot.pool.destroy().catch((err) => this.warn(`closing a pool: ${describeError(err)}`));
+    }
+  }
+
+  /** Queued runs this scheduler may take, oldest experiment first, in run order. */
+  private queuedRuns(limit: number): RunRecord[] {
+    if (!this.scope) return this.store.listRunsByStatus('queued', limit);
+    const out: RunRecord[] = [];
+    for (const id of [...this.scope].sort((a, b) => a - b)) {
+      for (const r of this.store.listRuns(id)) {
+        if (r.status === 'queued') out.push(r);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+
+  /** Start queued runs while there is room. */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && !this.paused_ && this.flights.size < this.capacity) {
+        const next = this.queuedRuns(this.capacity - this.flights.size);
+        if (next.length === 0) break;
+        let started = 0;
+        for (const r of next) if (this.flights.size < this.capacity && this.startRun(r)) started++;
+        if (started === 0) break;
+      }
+    } catch (err) {
+      this.warn(`taking queued runs: ${describeError(err)}`);
+    } finally {
+      this.pumping = false;
+    }
+    this.checkIdle();
+  }
+
+  private configOf(experimentId: number): ExperimentConfig | null {
+    if (!this.configs.has(experimentId)) this.configs.set(experimentId, this.store.getExperiment(experimentId)?.config ?? null);
+    return this.configs.get(experimentId)!;
+  }
+
+  private startRun(queued: RunRecord): boolean {
+    const config = this.configOf(queued.experimentId);
+    if (!config) return false;
+    const registry = this.opts.registry ?? null;
+    registry?.claim(queued.id); // before it is marked running: another process's recovery must see the claim
+    let run: RunRecord;
+    try {
+      run = this.store.setRunStatus(queued.id, 'running');
+    } catch (err) {
+      registry?.release(queued.id);
+      if (err instanceof StoreStateError || err instanceof StoreNotFoundError) return false; // taken or removed meanwhile
+      throw err;
+    }
+    const buf = new SharedArrayBuffer(4);
+    const slot = this.slot;
+    const diagnostics = this.opts.diagnostics ?? true;
+    const f: Flight = {
+      run, config, flag: new Int32Array(buf), slot, predicted: runCost(config, run.arch, diagnostics), t0: performance.now(),
+      rows: [], lastRow: null, phase: 'train', stage: null, done: 0, total: 0, trainEnd: 0, stageT0: 0, scale: 1,
+      stop: null, flush: () => this.flushProgress(f), settled: Promise.resolve(),
+    };
+    this.flights.set(run.id, f);
+    slot.active++;
+    this.events.emit({ type: 'run-status', run });
+    this.experimentChanged(run.experimentId);
+    this.queueChanged();
+    f.settled = slot.pool
+      .run({ config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf }, (m) => this.onMessage(f, m))
+      .then((out) => this.finish(f, out, null), (err: unknown) => this.finish(f, null, err));
+    return true;
+  }
+
+  // --- progress -----------------------------------------------------------
+
+  private onMessage(f: Flight, m: ProgressMessage): void {
+    if (f.stop === 'deleted') return;
+    try {
+      this.opts.hooks?.onMessage?.(f.run, m);
+    } catch (err) {
+      this.warn(`progress hook: ${describeError(err)}`);
+    }
+    const now = performance.now();
+    if (m.type === 'epoch') {
+      f.rows.push(m.row);
+      this.unsaved.add(f);
+      this.persist.run(0, this.persistAll);
+      f.lastRow = m.row;
+      f.phase = 'train';
+      const perEpoch = (now - f.t0) / 1000 / (m.row.epoch + 1);
+      if (f.predicted.epochSeconds > 0) f.scale = perEpoch / f.predicted.epochSeconds;
+    } else if (m.type === 'diagnostics') {
+      const stage: Stage = m.stage === 'batch' ? 'batches' : 'lags';
+      if (f.phase !== 'diagnostics') {
+        f.phase = 'diagnostics';
+        f.trainEnd = now;
+      }
+      if (f.stage !== stage) {
+        f.stage = stage;
+        f.stageT0 = now;
+      }
+      f.done = m.done;
+      f.total = m.total;
+      if (isTenthStep(m.done, m.total)) {
+        try {
+          this.store.appendRunEvent(f.run.id, 'progress', `diagnostics ${stage} ${m.done}/${m.total}`, { phase: 'diagnostics', stage, done: m.done, total: m.total });
+        } catch {
+          // the run was removed meanwhile
+        }
+      }
+    } else return;
+    this.throttle.run(f.run.id, f.flush);
+  }
+
+  /**
+   * Seconds left: training extrapolates the measured epoch time and adds the
+   * estimated diagnostics (estimate.ts) scaled by measured / estimated epoch
+   * time; diagnostics extrapolate the current stage (batches carry the μ and
+   * ψ work; the lag statistics after them are counted as a tenth).
+   */
+  private etaSeconds(f: Flight, now: number): number {
+    if (f.phase === 'train') {
+      const epochsDone = f.lastRow ? f.lastRow.epoch + 1 : 0;
+      const perEpoch = epochsDone > 0 ? (now - f.t0) / 1000 / epochsDone : f.predicted.epochSeconds;
+      return Math.max(0, (f.config.epochs - epochsDone) * perEpoch + f.predicted.diagnosticsSeconds * f.scale);
+    }
+    const rest = f.done > 0 ? ((now - f.stageT0) / 1000 / f.done) * (f.total - f.done) : f.predicted.diagnosticsSeconds * f.scale;
+    return Math.max(0, rest + (f.stage === 'batches' ? 0.1 * f.predicted.diagnosticsSeconds * f.scale : 0));
+  }
+
+  /** Store the pending learning-curve rows of every run, in one transaction (one commit). */
+  private persistRows(): void {
+    if (this.unsaved.size === 0) return;
+    const flights = [...this.unsaved];
+    this.unsaved.clear();
+    try {
+      this.store.db.transaction(() => {
+        for (const f of flights) {
+          if (f.rows.length === 0 || f.stop === 'deleted' || !this.flights.has(f.run.id)) continue;
+          const rows = f.rows;
+          f.rows = [];
+          try {
+            this.store.saveProgress(f.run.id, rows); // a savepoint: a refusal undoes this run's rows only
+          } catch (err) {
+            // the run left `running` outside this process (cancelled elsewhere, deleted): its result decides
+            if (!(err instanceof StoreStateError || err instanceof StoreNotFoundError)) this.warn(`saving progress of run ${f.run.id}: ${describeError(err)}`);
+          }
+        }
+      }).immediate();
+    } catch (err) {
+      this.warn(`saving progress: ${describeError(err)}`);
+    }
+  }
+
+  private flushProgress(f: Flight): void {
+    if (f.stop === 'deleted' || !this.flights.has(f.run.id)) return;
+    const now = performance.now();
+    const base = { type: 'run-progress' as const, runId: f.run.id, experimentId: f.run.experimentId, etaSeconds: this.etaSeconds(f, now) };
+    if (f.phase === 'train') {
+      if (!f.lastRow) return;
+      this.events.emit({ ...base, phase: 'train', epoch: f.lastRow.epoch, epochs: f.config.epochs, row: f.lastRow });
+    } else {
+      this.events.emit({ ...base, phase: 'diagnostics', stage: f.stage ?? 'batches', done: f.done, total: f.total, epochs: f.config.epochs });
+    }
+  }
+
+  // --- the end of a run ---------------------------------------------------
+
+  private finish(f: Flight, output: RunUnitOutput | null, err: unknown): void {
+    const id = f.run.id;
+    try {
+      this.throttle.forget(id);
+      this.unsaved.delete(f);
+      f.rows = [];
+      let error: string | null = null;
+      if (f.stop !== 'deleted') {
+        if (output) {
+          if (f.stop === 'close' && output.cancelled) this.setStatus(id, 'interrupted', CLOSED_MESSAGE);
+          else this.saveResult(f, output);
+        } else {
+          error = describeError(err);
+          if (f.stop === 'close') this.setStatus(id, 'interrupted', CLOSED_MESSAGE);
+          else if (f.stop === 'cancel') this.setStatus(id, 'cancelled', `cancelled; the worker then stopped with: ${error}`);
+          else this.setStatus(id, 'failed', error);
+        }
+      }
+      this.flights.delete(id);
+      this.opts.registry?.release(id);
+      if (f.stop !== 'deleted') {
+        const run = this.store.getRun(id);
+        if (run) {
+          this.events.emit({ type: 'run-status', run });
+          this.experimentChanged(run.experimentId);
+          try {
+            this.opts.hooks?.onRunEnd?.({ run, output, error });
+          } catch (e) {
+            this.warn(`run-end hook: ${describeError(e)}`);
+          }
+        }
+      }
+    } catch (e) {
+      this.warn(`finishing run ${id}: ${describeError(e)}`);
+    } finally {
+      this.flights.delete(id);
+      f.slot.active--;
+      this.retireIfIdle(f.slot);
+      this.queueChanged();
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  private saveResult(f: Flight, output: RunUnitOutput): void {
+    const { arch: _a, seed: _s, ...result } = output;
+    try {
+      this.store.saveRunResult(f.run.id, result);
+    } catch (err) {
+      if (err instanceof StoreValidationError) this.setStatus(f.run.id, 'failed', `the result could not be stored: ${err.message}`);
+      else if (err instanceof StoreStateError || err instanceof StoreNotFoundError) this.warn(`run ${f.run.id} changed while it ran; its result was not stored (${err.message})`);
+      else throw err;
+    }
+  }
+
+  /** A status change from `running`, tolerating one made meanwhile by someone else. */
+  private setStatus(runId: number, to: RunStatus, error: string): void {
+    try {
+      this.store.setRunStatus(runId, to, { error });
+    } catch (err) {
+      if (!(err instanceof StoreStateError || err instanceof StoreNotFoundError)) throw err;
+    }
+  }
+
+  // --- commands -----------------------------------------------------------
+
+  /** Cancel a run: queued ⇒ cancelled at once; running ⇒ its worker stops at the next mini-batch. */
+  cancelRun(runId: number): RunRecord {
+    const f = this.flights.get(runId);
+    if (f) {
+      if (f.stop === null) f.stop = 'cancel';
+      Atomics.store(f.flag, 0, 1);
+      return this.store.getRun(runId) ?? f.run;
+    }
+    const r = this.store.getRun(runId);
+    if (!r) throw new StoreNotFoundError(`no run with id ${runId}`);
+    if (r.status !== 'queued' && r.status !== 'running') {
+      throw new StoreStateError(`run ${runId} (${r.arch}, seed ${r.seed}) is ${r.status}: only queued or running runs can be cancelled`);
+    }
+    // running but not here: another workstation process runs it; its result will be refused
+    const rec = this.store.setRunStatus(runId, 'cancelled', r.status === 'running' ? { error: 'cancelled while another workstation process was running it' } : {});
+    this.statusChanged([rec]);
+    return rec;
+  }
+
+  /** Cancel every queued and running run of an experiment. */
+  cancelExperiment(experimentId: number): RunRecord[] {
+    const changed = this.store.db.transaction(() => {
+      const runs = this.store.listRuns(experimentId);
+      const out: RunRecord[] = [];
+      for (const r of runs) {
+        if (this.flights.has(r.id)) continue;
+        if (r.status === 'queued') out.push(this.store.setRunStatus(r.id, 'cancelled'));
+        else if (r.status === 'running') out.push(this.store.setRunStatus(r.id, 'cancelled', { error: 'cancelled while another workstation process was running it' }));
+      }
+      return out;
+    }).immediate();
+    for (const f of this.flights.values()) {
+      if (f.run.experimentId !== experimentId) continue;
+      if (f.stop === null) f.stop = 'cancel';
+      Atomics.store(f.flag, 0, 1);
+    }
+    this.statusChanged(changed);
+    return changed;
+  }
+
+  /** Queue a failed, cancelled or interrupted run again. */
+  rerunRun(runId: number): RunRecord {
+    const r = this.store.getRun(runId);
+    if (!r) throw new StoreNotFoundError(`no run with id ${runId}`);
+    if (!RESUMABLE.includes(r.status)) {
+      throw new StoreStateError(`run ${runId} (${r.arch}, seed ${r.seed}) is ${r.status}: only failed, cancelled or interrupted runs can run again`);
+    }
+    if (r.imported) throw new StoreStateError(`run ${runId} was imported: it cannot be run here`);
+    const rec = this.store.setRunStatus(runId, 'queued');
+    this.addScope(r.experimentId);
+    this.statusChanged([rec]);
+    this.pump();
+    return rec;
+  }
+
+  /** Queue an experiment's runs in `statuses` (default interrupted, failed, cancelled) again. */
+  resumeExperiment(experimentId: number, statuses: readonly RunStatus[] = RESUMABLE): RunRecord[] {
+    const changed = this.store.db.transaction(() => {
+      const out: RunRecord[] = [];
+      for (const r of this.store.listRuns(experimentId)) {
+        if (statuses.includes(r.status) && RESUMABLE.includes(r.status) && !r.imported) out.push(this.store.setRunStatus(r.id, 'queued'));
+      }
+      return out;
+    }).immediate();
+    this.addScope(experimentId);
+    this.statusChanged(changed);
+    this.pump();
+    return changed;
+  }
+
+  /** Before an experiment is deleted: stop its running runs and forget them (nothing of them is stored). */
+  forgetExperiment(experimentId: number): void {
+    for (const f of this.flights.values()) {
+      if (f.run.experimentId !== experimentId) continue;
+      f.stop = 'deleted';
+      Atomics.store(f.flag, 0, 1);
+      this.throttle.forget(f.run.id);
+    }
+    this.configs.delete(experimentId);
+    this.scope?.delete(experimentId);
+  }
+
+  // --- events -------------------------------------------------------------
+
+  private statusChanged(runs: readonly RunRecord[]): void {
+    const exps = new Set<number>();
+    for (const run of runs) {
+      this.events.emit({ type: 'run-status', run });
+      exps.add(run.experimentId);
+    }
+    for (const e of exps) this.experimentChanged(e);
+    if (runs.length > 0) this.queueChanged();
+    this.checkIdle();
+  }
+
+  /** experiment-updated (progress counts), at most one per interval per experiment */
+  experimentChanged(experimentId: number): void {
+    if (this.events.size === 0) return;
+    this.slow.run(`e${experimentId}`, () => {
+      const e = this.store.getExperiment(experimentId);
+      if (e) this.events.emit({ type: 'experiment-updated', experiment: summaryOf(e) });
+    });
+  }
+
+  /** the queue state, at most one per interval (or now) */
+  queueChanged(now = false): void {
+    if (this.events.size === 0) return;
+    const fn = () => this.events.emit({ type: 'queue', state: this.queueState() });
+    if (now) {
+      this.slow.drop('q');
+      fn();
+    } else this.slow.run('q', fn);
+  }
+
+  // --- shutdown -----------------------------------------------------------
+
+  /**
+   * Stop taking runs; running runs are asked to stop and are marked
+   * interrupted (resumable); the pools are closed. Waits at most
+   * `closeTimeoutMs` for the units to stop, then terminates the workers.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of this.flights.values()) {
+      if (f.stop === null) f.stop = 'close';
+      Atomics.store(f.flag, 0, 1);
+    }
+    const all = () => Promise.all([...this.flights.values()].map((f) => f.settled));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all(), new Promise<void>((r) => (timer = setTimeout(r, this.opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    const slots = [this.slot, ...this.retiring];
+    this.retiring.clear();
+    await Promise.all(slots.map((s) => s.pool.destroy().catch(() => {})));
+    await all();
+    this.throttle.clear();
+    this.slow.clear();
+    this.persist.clear();
+    this.unsaved.clear();
+    this.checkIdle();
+  }
+}
+
+function checkWorkers(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_WORKERS) throw new RangeError(`workers must be an integer from 0 to ${MAX_WORKERS} (got ${n})`);
+  return n;
+}
+
+/** the most concurrent runs one scheduler accepts */
+export const MAX_WORKERS = 256;

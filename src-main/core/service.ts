@@ -1,0 +1,409 @@
+/**
+ * The service: the one implementation of the Api (src-shared/api.ts) over the
+ * store and the scheduler, used by the Electron main process (IPC) and the
+ * web host (HTTP + WebSocket) alike.
+ *
+ *   const service = createService({ dataDir, host: 'web' });   // or { store, … }
+ *   const off = service.subscribe((e) => socket.send(encode(e)));
+ *   await service.api.createExperiment({ name: 'sweep', preset: 'quick', config: { H: 64 } });
+ *   await service.close();                                      // running runs become interrupted
+ *
+ * Start-up: the process registers in the data directory's host registry, and
+ * runs left `running` by a crash (and claimed by no live process) become
+ * `interrupted`, resumable with resumeExperiment / rerunRun. Queued runs
+ * start at once (on the next tick, so subscribers attached right after
+ * createService see every event).
+ *
+ * Every argument is validated (service-args.ts; configurations by the shared
+ * schema); problems are ApiError('invalid', message, fields) and nothing is
+ * stored. Store errors map to ApiError: validation → invalid, missing →
+ * not-found, wrong state → conflict; anything else → internal.
+ */
+import { availableParallelism, arch as cpuArch, platform } from 'node:os';
+import { dirname } from 'node:path';
+import {
+  ApiError, API_METHODS, type Api, type ApiEvent, type CreateExperimentArg, type ExperimentList, type ExportArg,
+  type ImportArg, type QueueState, type RunEstimate, type SystemInfo, type ValidateConfigResult,
+} from '../../src-shared/api';
+import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../src-shared/config';
+import { PRESET_NAMES } from '../../src-shared/presets';
+import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
+import { createKernels } from '../../src-workers/engine/backend';
+import { estimateExperiment } from './estimate';
+import { EventBus } from './event-bus';
+import { HostRegistry, recoverInterruptedRuns } from './host-registry';
+import { MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
+import { Args, checkId, checkListArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT, MAX_PATH } from './service-args';
+import {
+  APP_VERSION, openStore, StoreError, StoreNotFoundError, StoreStateError, StoreValidationError, type Store,
+} from './store';
+
+export interface ServiceOptions {
+  /** open (and own) the store of this data directory; or */
+  dataDir?: string;
+  /** use this open store (the caller closes it, after close()) */
+  store?: Store;
+  /** how clients reach this process */
+  host: 'electron' | 'web';
+  /** concurrent runs (default: the core count) */
+  workers?: number;
+  /** pool worker entry (bundled app, tests) */
+  workerFile?: string;
+  /** migrations folder when opening by dataDir (bundled app) */
+  migrationsDir?: string;
+  /** start with the queue paused */
+  paused?: boolean;
+  /** progress throttle (default 250 ms: at most 4 events per second per run) */
+  progressIntervalMs?: number;
+  /** internal problems (default console.warn) */
+  warn?: (message: string) => void;
+}
+
+export interface Service {
+  api: Api;
+  subscribe(fn: (e: ApiEvent) => void): () => void;
+  close(): Promise<void>;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  /** the runs start-up recovery marked interrupted */
+  readonly recovered: RunRecord[];
+}
+
+/** The CPU backend's description (which kernel set a worker will pick), computed once. */
+let cpuKernels: string | null = null;
+function cpuKernelName(): string {
+  if (cpuKernels === null) {
+    try {
+      cpuKernels = createKernels('auto', 'f32', 1024).name;
+    } catch {
+      cpuKernels = 'ts-f32';
+    }
+  }
+  return cpuKernels;
+}
+
+/** Whether a backend can run here (WebGPU: not until the GPU backend exists). */
+function backendProblem(cfg: ExperimentConfig): ConfigError | null {
+  if (cfg.backend === 'webgpu') {
+    return { field: 'backend', message: 'backend webgpu is not available in this version (the GPU backend is not built yet): use auto or cpu' };
+  }
+  return null;
+}
+
+/** Map anything thrown to an ApiError. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreValidationError) {
+    return new ApiError('invalid', err.errors.map((e) => e.message).join('; ') || err.message, err.errors.map((e) => ({ field: e.field, message: e.message })));
+  }
+  if (err instanceof StoreNotFoundError) return new ApiError('not-found', err.message);
+  if (err instanceof StoreStateError) return new ApiError('conflict', err.message);
+  if (err instanceof RangeError || err instanceof StoreError) return new ApiError('invalid', err.message);
+  return new ApiError('internal', err instanceof Error ? err.message : String(err));
+}
+
+export function createService(opts: ServiceOptions): Service {
+  if (opts.host !== 'electron' && opts.host !== 'web') throw new TypeError(`createService: host must be 'electron' or 'web' (got ${String(opts.host)})`);
+  if (!opts.store && !opts.dataDir) throw new TypeError('createService needs a dataDir or a store');
+  const ownStore = !opts.store;
+  const store = opts.store ?? openStore({ dataDir: opts.dataDir!, ...(opts.migrationsDir ? { migrationsDir: opts.migrationsDir } : {}) });
+  const dataDir = opts.dataDir ?? dirname(store.path);
+  const warn = opts.warn ?? ((m: string) => console.warn(`workstation: ${m}`));
+  const events = new EventBus<ApiEvent>((err) => warn(`an event listener threw: ${err instanceof Error ? err.message : String(err)}`));
+  let registry: HostRegistry | null = null;
+  let scheduler: Scheduler;
+  let recovered: RunRecord[];
+  try {
+    registry = HostRegistry.open(dataDir, opts.host);
+    recovered = recoverInterruptedRuns(store, registry);
+    scheduler = new Scheduler({
+      store, events, registry, warn,
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.workerFile ? { workerFile: opts.workerFile } : {}),
+      ...(opts.paused ? { paused: true } : {}),
+      ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+    });
+  } catch (err) {
+    registry?.close();
+    if (ownStore) store.close();
+    throw err;
+  }
+  let closed = false;
+  const startTimer = setImmediate(() => scheduler.start());
+
+  const emit = (e: ApiEvent) => events.emit(e);
+  const requireExperiment = (id: number): ExperimentDetail => {
+    const e = store.getExperiment(id);
+    if (!e) throw new ApiError('not-found', `no experiment with id ${id}`);
+    return e;
+  };
+  const requireRun = (runId: number): RunRecord => {
+    const r = store.getRun(runId);
+    if (!r) throw new ApiError('not-found', `no run with id ${runId}`);
+    return r;
+  };
+
+  /** preset < config overrides, through the shared schema; plus backend availability */
+  const resolve = (preset: string | undefined, config: Record<string, unknown> | undefined, base?: ExperimentConfig):
+    { ok: true; config: ExperimentConfig } | { ok: false; errors: ConfigError[] } => {
+    const r = base ? resolveConfig(base, config) : resolveConfig(preset ?? null, config);
+    if (!r.ok) return r;
+    const b = backendProblem(r.config);
+    return b ? { ok: false, errors: [b] } : r;
+  };
+  const invalidConfig = (errors: ConfigError[]) => new ApiError('invalid', `invalid configuration: ${errors.map((e) => e.message).join('; ')}`, errors);
+
+  /** Store an experiment (validated by the store too: name, tags, notes) and queue or hold its runs. */
+  const create = (name: unknown, config: ExperimentConfig, meta: { tags?: string[]; notes?: string; preset?: string | null }, start: boolean): ExperimentDetail => {
+    const created = store.db.transaction(() => {
+      const e = store.createExperiment(name as string, config, {
+        ...(meta.tags ? { tags: meta.tags } : {}), ...(meta.notes !== undefined ? { notes: meta.notes } : {}), preset: meta.preset ?? null,
+      });
+      // start: false holds the runs as cancelled ("not started"), so resumeExperiment starts them
+      if (!start) for (const r of e.runs) store.setRunStatus(r.id, 'cancelled', { error: 'not started (created with start: false); resume the experiment to run it' });
+      return store.getExperiment(e.id)!;
+    }).immediate();
+    emit({ type: 'experiment-created', experiment: summaryOf(created) });
+    if (start) scheduler.pump();
+    return store.getExperiment(created.id) ?? created;
+  };
+
+  const impl: Api = {
+    async listExperiments(arg): Promise<ExperimentList> {
+      const a = checkListArg(arg);
+      return store.listExperiments(a);
+    },
+
+    async getExperiment(arg) {
+      return requireExperiment(checkId('getExperiment', arg));
+    },
+
+    async createExperiment(arg: CreateExperimentArg) {
+      const a = new Args('createExperiment', arg, ['name', 'preset', 'config', 'tags', 'notes', 'start']);
+      const name = a.str('name', { required: true, nonEmpty: true, max: 200 });
+      const preset = a.oneOf('preset', PRESET_NAMES);
+      const config = a.record('config');
+      const tags = a.strings('tags');
+      const notes = a.str('notes', { max: 100_000 });
+      const start = a.bool('start') ?? true;
+      let resolved: ExperimentConfig | null = null;
+      // the configuration is checked only once its parts are of the right kind (else those errors say enough)
+      if ((a.obj.preset === undefined || preset !== undefined) && (a.obj.config === undefined || config !== undefined)) {
+        const r = resolve(preset, config);
+        if (r.ok) resolved = r.config;
+        else a.errors.push(...r.errors);
+      }
+      a.done();
+      return create(name, resolved!, { ...(tags ? { tags } : {}), ...(notes !== undefined ? { notes } : {}), preset: preset ?? null }, start);
+    },
+
+    async updateExperiment(arg) {
+      const a = new Args('updateExperiment', arg, ['id', 'name', 'tags', 'notes']);
+      const id = a.id('id');
+      const name = a.str('name', { nonEmpty: true, max: 200 });
+      const tags = a.strings('tags');
+      const notes = a.str('notes', { max: 100_000 });
+      a.done();
+      requireExperiment(id!);
+      // one transaction: all three or nothing (the store validates each)
+      store.db.transaction(() => {
+        if (name !== undefined) store.renameExperiment(id!, name);
+        if (tags !== undefined) store.setExperimentTags(id!, tags);
+        if (notes !== undefined) store.setExperimentNotes(id!, notes);
+      }).immediate();
+      const summary = summaryOf(requireExperiment(id!));
+      emit({ type: 'experiment-updated', experiment: summary });
+      return summary;
+    },
+
+    async duplicateExperiment(arg) {
+      const a = new Args('duplicateExperiment', arg, ['id', 'name', 'config', 'start']);
+      const id = a.id('id');
+      const name = a.str('name', { nonEmpty: true, max: 200 });
+      const config = a.record('config');
+      const start = a.bool('start') ?? true;
+      a.done();
+      const src = requireExperiment(id!);
+      const r = resolve(undefined, config, src.config);
+      if (!r.ok) throw invalidConfig(r.errors);
+      const copyName = name ?? `${src.name} (copy)`.slice(0, 200);
+      return create(copyName, r.config, { tags: src.tags, notes: src.notes, preset: src.preset }, start);
+    },
+
+    async deleteExperiment(arg) {
+      const id = checkId('deleteExperiment', arg);
+      scheduler.forgetExperiment(id);
+      const deleted = store.deleteExperiment(id);
+      if (deleted) {
+        emit({ type: 'experiment-deleted', experimentId: id });
+        scheduler.queueChanged(true);
+      }
+      return { deleted };
+    },
+
+    async resumeExperiment(arg) {
+      const id = checkId('resumeExperiment', arg);
+      const e = requireExperiment(id);
+      if (e.runs.some((r) => r.imported && RESUMABLE.includes(r.status))) {
+        throw new ApiError('conflict', `experiment ${id} was imported: its runs cannot be run here (duplicate it to run the configuration)`);
+      }
+      scheduler.resumeExperiment(id);
+      return requireExperiment(id);
+    },
+
+    async cancelExperiment(arg) {
+      const id = checkId('cancelExperiment', arg);
+      requireExperiment(id);
+      scheduler.cancelExperiment(id);
+      return requireExperiment(id);
+    },
+
+    async getRun(arg) {
+      return requireRun(checkId('getRun', arg, 'runId'));
+    },
+
+    async getRunResult(arg) {
+      const runId = checkId('getRunResult', arg, 'runId');
+      requireRun(runId);
+      return store.getRunResult(runId);
+    },
+
+    async listRunEvents(arg) {
+      const a = new Args('listRunEvents', arg, ['runId', 'afterId', 'limit']);
+      const runId = a.id('runId');
+      const afterId = a.int('afterId', 0, Number.MAX_SAFE_INTEGER);
+      const limit = a.int('limit', 1, MAX_EVENTS_LIMIT);
+      a.done();
+      requireRun(runId!);
+      return store.listRunEvents(runId!, { ...(afterId !== undefined ? { afterId } : {}), ...(limit !== undefined ? { limit } : {}) });
+    },
+
+    async cancelRun(arg) {
+      const runId = checkId('cancelRun', arg, 'runId');
+      requireRun(runId);
+      return scheduler.cancelRun(runId);
+    },
+
+    async rerunRun(arg) {
+      const runId = checkId('rerunRun', arg, 'runId');
+      const r = requireRun(runId);
+      if (r.imported) throw new ApiError('conflict', `run ${runId} was imported: it cannot be run here`);
+      return scheduler.rerunRun(runId);
+    },
+
+    async getQueue(): Promise<QueueState> {
+      return scheduler.queueState();
+    },
+
+    async pauseQueue() {
+      return scheduler.pause();
+    },
+
+    async resumeQueue() {
+      return scheduler.resume();
+    },
+
+    async setWorkers(arg) {
+      const a = new Args('setWorkers', arg, ['workers']);
+      const w = a.int('workers', 1, MAX_WORKERS);
+      if (a.obj.workers === undefined) a.add('workers', `workers is required: an integer from 1 to ${MAX_WORKERS}`);
+      a.done();
+      return scheduler.setWorkers(w!);
+    },
+
+    async validateConfig(arg): Promise<ValidateConfigResult> {
+      const a = new Args('validateConfig', arg, ['preset', 'config'], true);
+      const preset = a.oneOf('preset', PRESET_NAMES);
+      const config = a.record('config');
+      if (a.errors.length > 0) return { ok: false, errors: a.errors };
+      const r = resolve(preset, config);
+      if (!r.ok) return { ok: false, errors: r.errors };
+      return { ok: true, config: r.config, runs: expandRuns(r.config) };
+    },
+
+    async estimateRuns(arg): Promise<RunEstimate> {
+      const a = new Args('estimateRuns', arg, ['preset', 'config'], true);
+      const preset = a.oneOf('preset', PRESET_NAMES);
+      const config = a.record('config');
+      a.done();
+      const r = resolve(preset, config);
+      if (!r.ok) throw invalidConfig(r.errors);
+      const e = estimateExperiment(r.config, Math.max(1, scheduler.workers));
+      return { runs: e.runs, cpuSeconds: e.cpuSeconds, wallSeconds: e.wallSeconds, peakBytesPerRun: e.peakBytesPerRun };
+    },
+
+    async exportData(arg: ExportArg) {
+      const a = new Args('exportData', arg, ['experimentId', 'runId', 'format', 'table']);
+      const experimentId = a.id('experimentId', false);
+      const runId = a.id('runId', false);
+      a.oneOf('format', EXPORT_FORMATS, true);
+      const hasE = a.obj.experimentId !== undefined;
+      const hasR = a.obj.runId !== undefined;
+      if (!hasE && !hasR) a.add('experimentId', 'exportData needs experimentId or runId');
+      if (hasE && hasR) a.add('runId', 'exportData takes experimentId or runId, not both');
+      a.done();
+      if (experimentId !== undefined) requireExperiment(experimentId);
+      if (runId !== undefined) requireRun(runId);
+      const { exportData } = await import('./exports/index');
+      return exportData(store, arg);
+    },
+
+    async importResults(arg: ImportArg) {
+      const a = new Args('importResults', arg, ['path', 'name']);
+      a.str('path', { required: true, nonEmpty: true, max: MAX_PATH });
+      a.str('name', { nonEmpty: true, max: 200 });
+      a.done();
+      const { importReferenceResults } = await import('./imports/index');
+      const detail = await importReferenceResults(store, arg);
+      emit({ type: 'experiment-created', experiment: summaryOf(detail) });
+      return detail;
+    },
+
+    async getSystemInfo(): Promise<SystemInfo> {
+      return {
+        appVersion: APP_VERSION,
+        dataDir,
+        cores: availableParallelism(),
+        workers: scheduler.workers,
+        host: opts.host,
+        backends: [
+          { name: 'cpu', available: true, description: `CPU: ${cpuKernelName()} kernels, one run per worker thread` },
+          { name: 'webgpu', available: false, description: 'WebGPU: not available in this version (the GPU backend is not built yet)' },
+        ],
+        platform: `${platform()} ${cpuArch()}`,
+        node: process.version,
+      };
+    },
+  };
+
+  // every method: arguments checked first, errors mapped to ApiError, nothing after close()
+  const api = {} as Record<string, (arg: unknown) => Promise<unknown>>;
+  for (const m of API_METHODS) {
+    const fn = (impl[m] as (arg: unknown) => Promise<unknown>).bind(impl);
+    api[m] = async (arg: unknown) => {
+      if (closed) throw new ApiError('conflict', 'the workstation is shutting down');
+      try {
+        return await fn(arg);
+      } catch (err) {
+        throw toApiError(err);
+      }
+    };
+  }
+
+  return {
+    api: api as unknown as Api,
+    subscribe: (fn) => events.subscribe(fn),
+    store,
+    scheduler,
+    recovered,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearImmediate(startTimer);
+      await scheduler.close();
+      events.clear();
+      registry?.close();
+      if (ownStore) store.close();
+    },
+  };
+}
