@@ -99,6 +99,20 @@ describe('trainRun: learning', () => {
   }
 });
 
+describe('trainRun: the quick preset itself', () => {
+  // Exactly the quick preset (lr 0.002, 256 sequences, batch 32, T 256, H 32), its first 5 of 20 epochs.
+  const cfg: ExperimentConfig = { ...presetConfig('quick'), epochs: 5 };
+  for (const arch of ARCHS) {
+    it(`${arch}: validation loss after 5 epochs is below the first epoch's, all values finite`, () => {
+      const r = trainRun(cfg, arch, 212);
+      expect(r.diverged).toBe(false);
+      expect(allFinite(r)).toBe(true);
+      expect(r.curve).toHaveLength(5);
+      expect(r.curve.at(-1)!.val_loss).toBeLessThan(r.curve[0]!.val_loss);
+    });
+  }
+});
+
 describe('trainRun: gate statistics', () => {
   const cfg = smoke({ epochs: 5, gate_log_every: 2, Nseq_train: 48, batch_size: 48 }); // 48 = 32 + 16: two record chunks
 
