@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBridge, validMenuMessage } from './bridge';
-import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL } from './channels';
+import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL } from '../src-shared/ipc-channels';
 
 /** A stand-in for ipcRenderer: `on`/`removeListener` from an EventEmitter, `invoke` recorded. */
 function fakeIpc() {

@@ -10,7 +10,7 @@
  * script that may require only 'electron' (and a few Node shims).
  */
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
-import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, MENU_COMMANDS, type MenuMessage } from './channels';
+import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, MENU_COMMANDS, type MenuMessage } from '../src-shared/ipc-channels';
 
 /** The reply of API_CHANNEL (src-main/electron/ipc-handler.ts IpcReply). */
 export type IpcReply =

@@ -3,7 +3,8 @@
  * rows of the reference result files, SCIENCE.md §8, plus our fits and
  * status), and the experiment / run records the store lists. Shared by every
  * process (main, workers, renderer): plain TypeScript, no imports from other
- * layers, so these types restate the engine's row types field for field.
+ * layers. They are the single definition: the engine (training, diagnostics,
+ * fits) and the worker protocol produce these types directly.
  * `src-main/core/store/test/result-types.test.ts` checks at compile time that
  * a worker's `RunUnitOutput` is a `RunResult` and that a stored
  * `RunDiagnostics` is what the result-file writers accept.
@@ -22,8 +23,10 @@ export interface LearningCurveRow {
   /** 0-based */
   epoch: number;
   train_loss: number;
+  /** train R² */
   train_acc: number;
   val_loss: number;
+  /** validation R² */
   val_acc: number;
 }
 
@@ -64,6 +67,7 @@ export interface UnitTauRow {
   unit_id: number;
   /** -1/b; +∞ when b ≥ 0; NaN when not fitted */
   tau: number;
+  /** e^a */
   C: number;
   a: number;
   b: number;
@@ -75,14 +79,26 @@ export type EnvelopeRegimeName = 'exp' | 'power' | 'log';
 
 /** `<model>_envelope_fits.json` (§6; `log` and `best` are ours). */
 export interface EnvelopeFitsRecord {
+  /** log f = a + bℓ, τ_env = -1/b (+∞ when b ≥ 0) */
   exp: { a: number; b: number; r2: number; tau_env: number };
+  /** log f = c + d log ℓ (lags > 0) */
   power: { c: number; d: number; r2: number };
+  /** log f = e + g log log ℓ (lags > 1) */
   log: { e: number; g: number; r2: number };
+  /** regime with the largest R² (first of exp, power, log on ties; 'exp' when none fitted) */
   best: EnvelopeRegimeName;
 }
 
+/** The master proportionality fit (§6): log N_required on -κ(α̂)·log f̂. */
+export interface MasterLawFit {
+  slope: number;
+  intercept: number;
+  r2: number;
+  n: number;
+}
+
 /** `<model>_master_fit.json` (ours, §6): the fit, or why it was skipped. */
-export type MasterFitRecord = { slope: number; intercept: number; r2: number; n: number } | { skipped: string };
+export type MasterFitRecord = MasterLawFit | { skipped: string };
 
 /** `const_tau_const.json` (const only): leak = 1 - s, τ = -1/log(1 - s). */
 export interface ConstTauRecord {
@@ -133,11 +149,15 @@ export interface RunResult {
   kernelsName: string;
   /** wall time of the unit, milliseconds */
   wallMs: number;
+  /** wall time of training, milliseconds */
   trainMs?: number;
+  /** wall time of diagnostics and fits, milliseconds (0 when not run) */
   diagnosticsMs?: number;
+  /** what became of the diagnostics (absent: not run) */
   diagnosticsStatus?: DiagnosticsStatus;
   /** the results when diagnosticsStatus is 'done', else null or absent */
   diagnostics?: RunDiagnostics | null;
+  /** why diagnosticsStatus is 'failed' (the training results are still valid) */
   diagnosticsError?: string;
 }
 

@@ -5,7 +5,8 @@
  *   [gru seed 212] diagnostics lag 12/24
  */
 import type { ArchName } from '../../src-shared/config';
-import type { DiagnosticsStage, EpochRow } from '../../src-workers/tasks/protocol';
+import type { LearningCurveRow } from '../../src-shared/results';
+import type { DiagnosticsStage } from '../../src-workers/tasks/protocol';
 
 /** A number in at most 3 significant digits (exponent form below 1e-3). */
 export function shortNumber(x: number): string {
@@ -21,7 +22,7 @@ export function runLabel(arch: ArchName, seed: number): string {
 }
 
 /** `epoch` in the row is 0-based; shown 1-based out of `epochs`. */
-export function epochLine(arch: ArchName, seed: number, row: EpochRow, epochs: number): string {
+export function epochLine(arch: ArchName, seed: number, row: LearningCurveRow, epochs: number): string {
   return `${runLabel(arch, seed)} epoch ${row.epoch + 1}/${epochs} train ${shortNumber(row.train_loss)} val ${shortNumber(row.val_loss)} R2 ${shortNumber(row.val_acc)}`;
 }
 

@@ -18,9 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
-import type { SummaryRow } from '../../src-workers/engine/diagnostics/run-diagnostics';
-import type { DiagnosticsStatus, RunUnitOutput } from '../../src-workers/tasks/protocol';
+import type { DiagnosticsStatus, ExperimentDetail, LagSummaryRow, RunRecord } from '../../src-shared/results';
+import type { RunUnitOutput } from '../../src-workers/tasks/protocol';
 import { writeHNSummaryAgg, writeSummaryAgg, type HNRows } from '../core/aggregate-results';
 import { HostRegistry } from '../core/host-registry';
 import {
@@ -93,7 +92,7 @@ export interface RunExperimentOptions extends DriveOptions {
 
 /** What a finished unit left for the per-seed and aggregate files. */
 interface UnitResults {
-  summary: SummaryRow[];
+  summary: LagSummaryRow[];
   H_N: HNRows;
 }
 

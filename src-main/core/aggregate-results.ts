@@ -18,14 +18,14 @@
  */
 import { join } from 'node:path';
 import type { ArchName } from '../../src-shared/config';
+import { LAG_SUMMARY_COLUMNS, type HNRow, type LagSummaryRow } from '../../src-shared/results';
 import { aggregateSeeds, aggregateTable } from '../../src-workers/engine/aggregate';
-import { SUMMARY_COLUMNS, type SummaryRow } from '../../src-workers/engine/diagnostics/run-diagnostics';
 import { csvText, writeLayoutFile, type Cell, type LayoutFile } from './results-writer';
 
-type NumericSummaryColumn = Exclude<(typeof SUMMARY_COLUMNS)[number], 'ell' | 'alpha_reliable' | 'alpha_method'>;
+type NumericSummaryColumn = Exclude<(typeof LAG_SUMMARY_COLUMNS)[number], 'ell' | 'alpha_reliable' | 'alpha_method'>;
 
 /** The summary columns aggregated across seeds (every numeric column but the key ell). */
-export const AGG_SUMMARY_FIELDS: readonly NumericSummaryColumn[] = SUMMARY_COLUMNS.filter(
+export const AGG_SUMMARY_FIELDS: readonly NumericSummaryColumn[] = LAG_SUMMARY_COLUMNS.filter(
   (c): c is NumericSummaryColumn => c !== 'ell' && c !== 'alpha_reliable' && c !== 'alpha_method',
 );
 
@@ -47,7 +47,7 @@ export function summaryAggColumns(): string[] {
 }
 
 /** Rows of `<model>_summary_agg.csv` from each seed's summary rows (one list per seed). */
-export function summaryAggRows(perSeed: readonly (readonly SummaryRow[])[]): Cell[][] {
+export function summaryAggRows(perSeed: readonly (readonly LagSummaryRow[])[]): Cell[][] {
   const table = aggregateTable(
     perSeed.map((rows) => rows as unknown as readonly Readonly<Record<string, unknown>>[]),
     'ell', AGG_SUMMARY_FIELDS, { notDetectedFields: NOT_DETECTED_FIELDS },
@@ -55,15 +55,15 @@ export function summaryAggRows(perSeed: readonly (readonly SummaryRow[])[]): Cel
   return table.map(({ key, stats }) => [key, ...AGG_SUMMARY_FIELDS.flatMap((c) => [stats[c].mean, stats[c].std, stats[c].count])]);
 }
 
-export function summaryAggFile(model: ArchName, perSeed: readonly (readonly SummaryRow[])[]): LayoutFile {
+export function summaryAggFile(model: ArchName, perSeed: readonly (readonly LagSummaryRow[])[]): LayoutFile {
   return { path: `${AGGREGATE_PATH}/${model}_summary_agg.csv`, text: csvText(summaryAggColumns(), summaryAggRows(perSeed)) };
 }
 
-export function writeSummaryAgg(out: string, model: ArchName, perSeed: readonly (readonly SummaryRow[])[]): string {
+export function writeSummaryAgg(out: string, model: ArchName, perSeed: readonly (readonly LagSummaryRow[])[]): string {
   return writeLayoutFile(out, summaryAggFile(model, perSeed));
 }
 
-export type HNRows = readonly { N: number; H_N: number }[];
+export type HNRows = readonly HNRow[];
 
 /** `H_N_summary_agg.csv`: per N, each model's H_N mean, std and count over seeds (union of N). */
 export function hnSummaryAggText(perModel: readonly { model: ArchName; perSeed: readonly HNRows[] }[]): string {

@@ -7,7 +7,7 @@
  *   <out>/seed_<S>/H_N_summary.csv                      N,H_N_<model>…
  *   <out>/seed_<S>/<model>/<model>_learning_curve.csv   epoch,train_loss,train_acc,val_loss,val_acc
  *   <out>/seed_<S>/<model>/gate_stats_<model>.csv       epoch,metric,value
- *   <out>/seed_<S>/<model>/<model>_summary.csv          (SUMMARY_COLUMNS)
+ *   <out>/seed_<S>/<model>/<model>_summary.csv          (LAG_SUMMARY_COLUMNS)
  *   <out>/seed_<S>/<model>/<model>_mu_units.csv         ell,mu_unit_0…
  *   <out>/seed_<S>/<model>/<model>_tau_from_mu_units.csv unit_id,tau,C,a,b,r2,num_points
  *   <out>/seed_<S>/<model>/<model>_envelope_fits.json
@@ -33,11 +33,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CONFIG_FIELDS, type ArchName, type ExperimentConfig } from '../../src-shared/config';
-import type { RunResult } from '../../src-shared/results';
-import { SUMMARY_COLUMNS, type SummaryRow } from '../../src-workers/engine/diagnostics/run-diagnostics';
-import type { UnitDiagnostics } from '../../src-workers/tasks/protocol';
-
-export { SUMMARY_COLUMNS };
+import { LAG_SUMMARY_COLUMNS, type LagSummaryRow, type RunDiagnostics, type RunResult } from '../../src-shared/results';
 
 export const LEARNING_CURVE_COLUMNS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'] as const;
 export const GATE_STATS_COLUMNS = ['epoch', 'metric', 'value'] as const;
@@ -169,7 +165,6 @@ export function writeHNSummary(out: string, seed: number, perModel: Partial<Reco
 
 export type LearningCurveRecord = RowOf<typeof LEARNING_CURVE_COLUMNS>;
 export type GateStatRecord = RowOf<typeof GATE_STATS_COLUMNS>;
-export type SummaryRecord = SummaryRow;
 export type TauRecord = RowOf<typeof TAU_COLUMNS>;
 
 function runFile(seed: number, model: ArchName, name: string, text: string): LayoutFile {
@@ -192,11 +187,11 @@ export function writeGateStats(out: string, seed: number, model: ArchName, rows:
   return writeLayoutFile(out, gateStatsFile(seed, model, rows));
 }
 
-export function summaryFile(seed: number, model: ArchName, rows: readonly SummaryRecord[]): LayoutFile {
-  return runFile(seed, model, `${model}_summary.csv`, recordsText(SUMMARY_COLUMNS, rows));
+export function summaryFile(seed: number, model: ArchName, rows: readonly LagSummaryRow[]): LayoutFile {
+  return runFile(seed, model, `${model}_summary.csv`, recordsText(LAG_SUMMARY_COLUMNS, rows));
 }
 
-export function writeSummary(out: string, seed: number, model: ArchName, rows: readonly SummaryRecord[]): string {
+export function writeSummary(out: string, seed: number, model: ArchName, rows: readonly LagSummaryRow[]): string {
   return writeLayoutFile(out, summaryFile(seed, model, rows));
 }
 
@@ -322,7 +317,7 @@ export function writeRunStatus(out: string, rec: RunStatusRecord): string {
 // --- everything of one run -----------------------------------------------------
 
 /** The diagnostics files of one run (§8 plus our master fit), in the order `lw run` writes them. */
-export function diagnosticsFiles(seed: number, model: ArchName, d: UnitDiagnostics): LayoutFile[] {
+export function diagnosticsFiles(seed: number, model: ArchName, d: RunDiagnostics): LayoutFile[] {
   const files = [
     summaryFile(seed, model, d.summary),
     muUnitsFile(seed, model, d.lags, d.muUnits),
@@ -336,7 +331,7 @@ export function diagnosticsFiles(seed: number, model: ArchName, d: UnitDiagnosti
 }
 
 /** The diagnostics files of one run (§8 plus our master fit); returns the paths written. */
-export function writeDiagnostics(out: string, seed: number, model: ArchName, d: UnitDiagnostics): string[] {
+export function writeDiagnostics(out: string, seed: number, model: ArchName, d: RunDiagnostics): string[] {
   return diagnosticsFiles(seed, model, d).map((f) => writeLayoutFile(out, f));
 }
 

@@ -14,10 +14,10 @@ import {
   app, BrowserWindow, dialog, ipcMain, Menu, protocol, session,
   type IpcMainInvokeEvent, type OpenDialogOptions, type WebContents,
 } from 'electron';
+import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, type MenuMessage } from '../../src-shared/ipc-channels';
 import { encode } from '../../src-shared/wire';
 import { createService } from '../core/service';
 import { openStore, type Store } from '../core/store';
-import { API_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL, type MenuMessage } from './channels';
 import { createIpcHandler, type IpcSender } from './ipc-handler';
 import { buildMenuTemplate } from './menu';
 import { dataDirArg, desktopPaths, findNativeBinding } from './paths';

@@ -7,7 +7,7 @@
  * sandboxed page cannot see file-system paths.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuMessage } from './channels';
+import type { MenuMessage } from '../../src-shared/ipc-channels';
 
 export interface MenuActions {
   /** deliver a command to the focused window's page */

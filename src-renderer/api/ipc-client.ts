@@ -7,15 +7,11 @@
  * ApiError, so callers handle both transports alike.
  */
 import { API_METHODS, ApiError, type Api, type ApiErrorBody, type ApiErrorCode, type ApiEvent, type ApiMethod } from '../../src-shared/api';
+import type { MenuMessage } from '../../src-shared/ipc-channels';
 import { decode, encode } from '../../src-shared/wire';
 
-/** Commands from the desktop application menu (src-main/electron/channels.ts). */
-export const MENU_COMMANDS = ['new-experiment', 'import', 'export'] as const;
-export type MenuCommand = (typeof MENU_COMMANDS)[number];
-export type MenuMessage =
-  | { command: 'new-experiment' }
-  | { command: 'export' }
-  | { command: 'import'; path: string };
+/** Commands from the desktop application menu (one definition: src-shared/ipc-channels.ts). */
+export type { MenuCommand, MenuMessage } from '../../src-shared/ipc-channels';
 
 type IpcReply = { ok: true; value: string } | { ok: false; error: ApiErrorBody };
 

@@ -2,6 +2,7 @@
  * Fits of SCIENCE.md §6: per-unit time scales, envelope regimes and the
  * master proportionality law. Ordinary least squares in float64.
  */
+import type { EnvelopeFitsRecord, EnvelopeRegimeName, MasterLawFit, UnitTauRow } from '../../src-shared/results';
 import { kappa } from './theory';
 
 export interface LineFit {
@@ -46,18 +47,6 @@ export function olsLine(x: ArrayLike<number>, y: ArrayLike<number>): LineFit {
   return { intercept, slope, r2, n };
 }
 
-export interface UnitTimescale {
-  unit_id: number;
-  /** -1/b, +∞ when b ≥ 0; NaN when not fitted */
-  tau: number;
-  /** e^a */
-  C: number;
-  a: number;
-  b: number;
-  r2: number;
-  num_points: number;
-}
-
 /** Minimum number of lags with μ_q > 0 for a per-unit fit (§6). */
 export const MIN_UNIT_POINTS = 5;
 
@@ -72,8 +61,8 @@ function tauOf(b: number): number {
  * lags with finite μ_q(ℓ) > 0. With fewer than 5 such lags every field but
  * unit_id and num_points is NaN. `muUnits[q][i]` is μ_q(lags[i]).
  */
-export function fitUnitTimescales(lags: readonly number[], muUnits: readonly ArrayLike<number>[]): UnitTimescale[] {
-  const out: UnitTimescale[] = [];
+export function fitUnitTimescales(lags: readonly number[], muUnits: readonly ArrayLike<number>[]): UnitTauRow[] {
+  const out: UnitTauRow[] = [];
   const xs = new Float64Array(lags.length);
   const ys = new Float64Array(lags.length);
   for (let q = 0; q < muUnits.length; q++) {
@@ -103,19 +92,6 @@ export function constTau(s: number): number {
   return -1 / Math.log1p(-s);
 }
 
-export type EnvelopeRegime = 'exp' | 'power' | 'log';
-
-export interface EnvelopeFits {
-  /** log f = a + bℓ, τ_env = -1/b (+∞ when b ≥ 0) */
-  exp: { a: number; b: number; r2: number; tau_env: number };
-  /** log f = c + d log ℓ (lags > 0) */
-  power: { c: number; d: number; r2: number };
-  /** log f = e + g log log ℓ (lags > 1) */
-  log: { e: number; g: number; r2: number };
-  /** regime with the largest R² (first of exp, power, log on ties; 'exp' when none fitted) */
-  best: EnvelopeRegime;
-}
-
 /** Minimum points for an envelope regime fit (below: NaN parameters). */
 export const MIN_ENVELOPE_POINTS = 3;
 
@@ -143,12 +119,12 @@ function fitWhere(
  * Envelope regimes (§6) on the `log_mu_l1_mean` column, over the lags where
  * it is finite: exponential, power and logarithmic (lags > 1 only).
  */
-export function fitEnvelope(lags: readonly number[], logF: ArrayLike<number>): EnvelopeFits {
+export function fitEnvelope(lags: readonly number[], logF: ArrayLike<number>): EnvelopeFitsRecord {
   if (lags.length !== logF.length) throw new RangeError(`fitEnvelope: ${lags.length} lags but ${logF.length} values`);
   const e = fitWhere(lags, logF, () => true, (l) => l);
   const p = fitWhere(lags, logF, (l) => l > 0, (l) => Math.log(l));
   const g = fitWhere(lags, logF, (l) => l > 1, (l) => Math.log(Math.log(l)));
-  let best: EnvelopeRegime = 'exp';
+  let best: EnvelopeRegimeName = 'exp';
   let bestR2 = Number.isNaN(e.r2) ? -Infinity : e.r2;
   if (p.r2 > bestR2) {
     best = 'power';
@@ -169,13 +145,6 @@ export interface MasterRow {
   alpha_hat: number;
 }
 
-export interface MasterFit {
-  slope: number;
-  intercept: number;
-  r2: number;
-  n: number;
-}
-
 /** Floor on α̂ in the master law (κ_α finite). */
 export const MASTER_ALPHA_FLOOR = 1.01;
 
@@ -185,7 +154,7 @@ export const MASTER_ALPHA_FLOOR = 1.01;
  * -κ(max(α̂, 1.01)) · log f̂. Null when fewer than 3 distinct N values or
  * fewer than `minPoints` points. Theory predicts slope ≈ 1.
  */
-export function fitMasterLaw(rows: readonly MasterRow[], minPoints = 10): MasterFit | null {
+export function fitMasterLaw(rows: readonly MasterRow[], minPoints = 10): MasterLawFit | null {
   const xs: number[] = [];
   const ys: number[] = [];
   const distinct = new Set<number>();

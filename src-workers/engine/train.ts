@@ -33,6 +33,7 @@
  * epoch (the initial ones if it was epoch 0).
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { GateStatRow, LearningCurveRow } from '../../src-shared/results';
 import { createKernels, isArenaExhausted, MAX_WASM_CAPACITY_FLOATS, type KernelsKind } from './backend';
 import type { FloatArray, Kernels, Precision } from './kernels/types';
 import { createInitialisedModel } from './models/index';
@@ -40,22 +41,6 @@ import { RECORDED_TERMS, type Model, type ModelShape } from './models/types';
 import { clipGradNorm, createOptimizer } from './optim';
 import { deriveSeed, Rng } from './rng';
 import { SyntheticTask, type DataSet } from './task';
-
-export interface LearningCurveRow {
-  epoch: number;
-  train_loss: number;
-  /** train R² */
-  train_acc: number;
-  val_loss: number;
-  /** validation R² */
-  val_acc: number;
-}
-
-export interface GateStatRow {
-  epoch: number;
-  metric: string;
-  value: number;
-}
 
 export interface TrainHooks {
   /** called after every completed epoch */

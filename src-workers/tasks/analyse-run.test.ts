@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { lagGrid } from '../../src-shared/config';
 import { presetConfig } from '../../src-shared/presets';
-import type { SummaryRow } from '../engine/diagnostics/run-diagnostics';
+import type { LagSummaryRow } from '../../src-shared/results';
 import { createTsKernels } from '../engine/kernels/ts-kernels';
 import { createInitialisedModel } from '../engine/models';
 import type { ModelShape } from '../engine/models/types';
 import { SyntheticTask } from '../engine/task';
 import { analyseRun, constTauRecord, masterFit, perUnit } from './analyse-run';
 
-function row(ell: number, N: number, f: number, alpha: number): SummaryRow {
+function row(ell: number, N: number, f: number, alpha: number): LagSummaryRow {
   return {
     ell, mu_l1_mean: f, log_mu_l1_mean: Math.log(f), alpha_hat: alpha, sigma_alpha_hat: 1, N_required_at_eps: N, best_snr: 1,
     err_at_best_snr: 0, best_N_for_ell: N, mbar_scalar: 1, alpha_reliable: true, alpha_method: 'ecf', n_samples: 1000,

@@ -10,11 +10,12 @@
  *   constTau(const_s) for const                      → closed-form τ
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import { runDiagnostics, type DiagnosticTask, type SummaryRow } from '../engine/diagnostics/run-diagnostics';
+import type { ConstTauRecord, LagSummaryRow, MasterFitRecord, RunDiagnostics } from '../../src-shared/results';
+import { runDiagnostics, type DiagnosticTask } from '../engine/diagnostics/run-diagnostics';
 import { constTau, fitEnvelope, fitMasterLaw, fitUnitTimescales, type MasterRow } from '../engine/fits';
 import type { FloatArray } from '../engine/kernels/types';
 import type { Model } from '../engine/models/types';
-import type { ConstTau, DiagnosticsStage, MasterFitResult, UnitDiagnostics } from './protocol';
+import type { DiagnosticsStage } from './protocol';
 
 /** Minimum lags for the master-law fit (SCIENCE.md §6, `min_points`). */
 export const MASTER_MIN_POINTS = 10;
@@ -37,7 +38,7 @@ export function perUnit(muUnits: readonly ArrayLike<number>[], H: number): Float
 }
 
 /** The master-law fit on the summary rows, or `{ skipped: reason }`. */
-export function masterFit(summary: readonly SummaryRow[], minPoints = MASTER_MIN_POINTS): MasterFitResult {
+export function masterFit(summary: readonly LagSummaryRow[], minPoints = MASTER_MIN_POINTS): MasterFitRecord {
   const rows: MasterRow[] = summary.map((r) => ({ N_required: r.N_required_at_eps, mu_l1_mean: r.mu_l1_mean, alpha_hat: r.alpha_hat }));
   const fit = fitMasterLaw(rows, minPoints);
   if (fit) return fit;
@@ -50,7 +51,7 @@ export function masterFit(summary: readonly SummaryRow[], minPoints = MASTER_MIN
   };
 }
 
-export function constTauRecord(s: number): ConstTau {
+export function constTauRecord(s: number): ConstTauRecord {
   return { s, leak: 1 - s, tau: constTau(s) };
 }
 
@@ -61,7 +62,7 @@ export function constTauRecord(s: number): ConstTau {
  */
 export function analyseRun<A extends FloatArray>(
   model: Model<A>, task: DiagnosticTask, cfg: ExperimentConfig, arch: ArchName, hooks: AnalyseHooks = {},
-): UnitDiagnostics {
+): RunDiagnostics {
   let perBatch = 0;
   const d = runDiagnostics(model, task, cfg, {
     onBatch: (done, total) => {

@@ -13,9 +13,10 @@
  * its diagnostics; one cancelled during its diagnostics returns without them.
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
 import { trainRun } from '../engine/train';
 import { analyseRun } from './analyse-run';
-import type { DiagnosticsStatus, ProgressMessage, RunUnitInput, RunUnitOutput, UnitDiagnostics } from './protocol';
+import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
 
 export interface RunUnitHooks {
   emit?(msg: ProgressMessage): void;
@@ -42,7 +43,7 @@ export function runUnit(
   });
   const t1 = performance.now();
 
-  let diagnostics: UnitDiagnostics | null = null;
+  let diagnostics: RunDiagnostics | null = null;
   let diagnosticsStatus: DiagnosticsStatus = 'skipped';
   let diagnosticsError: string | undefined;
   let cancelled = res.cancelled;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SummaryRow } from '../../../src-workers/engine/diagnostics/run-diagnostics';
+import type { LagSummaryRow } from '../../../src-shared/results';
 import { hnSummaryAggText, summaryAggColumns, summaryAggRows, writeHNSummaryAgg, writeSummaryAgg } from '../../core/aggregate-results';
 
 let out: string;
@@ -11,7 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(out, { recursive: true, force: true }));
 
-function row(ell: number, v: number, N: number, reliable = true): SummaryRow {
+function row(ell: number, v: number, N: number, reliable = true): LagSummaryRow {
   return {
     ell, mu_l1_mean: v, log_mu_l1_mean: Math.log(v), alpha_hat: 1 + v, sigma_alpha_hat: 2 * v, N_required_at_eps: N, best_snr: 3 * v,
     err_at_best_snr: NaN, best_N_for_ell: 800, mbar_scalar: v / 2, alpha_reliable: reliable, alpha_method: 'ecf', n_samples: 100 - ell,

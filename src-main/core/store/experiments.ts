@@ -3,7 +3,7 @@
  * one transaction), list with filters and progress counts, open with runs,
  * rename / tag / annotate, delete (cascading to runs and every result row).
  */
-import type { ExperimentFilter } from '../../../src-shared/api';
+import type { ExperimentFilter, ExperimentList, ListExperimentsArg } from '../../../src-shared/api';
 import { expandRuns, parseConfig, type ArchName, type ExperimentConfig } from '../../../src-shared/config';
 import {
   RUN_STATUSES, type ExperimentDetail, type ExperimentSummary, type RunProgress, type RunRecord, type RunStatus,
@@ -27,22 +27,9 @@ export interface CreateExperimentOptions {
   preset?: string | null;
 }
 
-/** The filters of the experiments table: one definition, in the Api contract. */
-export type { ExperimentFilter };
-
-export interface ListExperimentsOptions {
-  filter?: ExperimentFilter;
-  /** default 100, at most MAX_LIST_LIMIT */
-  limit?: number;
-  offset?: number;
-}
-
-export interface ExperimentList {
-  /** experiments matching the filter, newest first */
-  items: ExperimentSummary[];
-  /** how many match in all (for paging) */
-  total: number;
-}
+/** The filters, paging and page of the experiments table: one definition each, in the Api contract. */
+export type { ExperimentFilter, ExperimentList };
+export type ListExperimentsOptions = ListExperimentsArg;
 
 interface ExperimentRow {
   id: number;

@@ -7,10 +7,10 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type Api, type ApiEvent } from '../../../src-shared/api';
+import { API_CHANNEL, EVENT_CHANNEL } from '../../../src-shared/ipc-channels';
 import { encode } from '../../../src-shared/wire';
 import { createBridge } from '../../../src-preload/bridge';
 import { createIpcApi } from '../../../src-renderer/api/ipc-client';
-import { API_CHANNEL, EVENT_CHANNEL } from '../channels';
 import { createIpcHandler, type IpcSender } from '../ipc-handler';
 import { isAppUrl } from '../security';
 

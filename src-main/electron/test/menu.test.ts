@@ -1,6 +1,6 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import type { MenuMessage } from '../channels';
+import type { MenuMessage } from '../../../src-shared/ipc-channels';
 import { buildMenuTemplate } from '../menu';
 
 function flatten(items: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, lagGrid, type ExperimentConfig } from '../../../src-shared/config';
+import { LAG_SUMMARY_COLUMNS } from '../../../src-shared/results';
 import { createTsKernels } from '../kernels/ts-kernels';
 import type { FloatArray, Kernels } from '../kernels/types';
 import { createInitialisedModel } from '../models';
@@ -7,7 +8,7 @@ import { buildLayout } from '../models/params';
 import type { ForwardOptions, Model, ModelShape } from '../models/types';
 import { coefficientOfVariation } from '../stats/detect';
 import { SyntheticTask } from '../task';
-import { makeDirection, runDiagnostics, SUMMARY_COLUMNS, type DiagnosticTask } from './run-diagnostics';
+import { makeDirection, runDiagnostics, type DiagnosticTask } from './run-diagnostics';
 
 function cfgWith(over: Partial<ExperimentConfig>): ExperimentConfig {
   return { ...DEFAULT_CONFIG, ...over } as ExperimentConfig;
@@ -49,7 +50,7 @@ describe('runDiagnostics on a ConstGate model (§4.3 closed form)', () => {
     expect(res.lags).toEqual(lagGrid(cfg));
     expect(batches).toEqual([4, 6]);
     expect(lagCalls).toEqual(res.lags.map((_, i) => i + 1));
-    expect(SUMMARY_COLUMNS.join(',')).toBe(SUMMARY_HEADER);
+    expect(LAG_SUMMARY_COLUMNS.join(',')).toBe(SUMMARY_HEADER);
     expect(res.summary.length).toBe(res.lags.length);
     res.summary.forEach((row, i) => {
       expect(Object.keys(row).join(',')).toBe(SUMMARY_HEADER);
@@ -161,7 +162,7 @@ describe('runDiagnostics does not depend on the diagnostic batch size', () => {
       expect(r.batchSize).toBe(bs);
       r.summary.forEach((row, i) => {
         const want = ref.summary[i]!;
-        for (const col of SUMMARY_COLUMNS) {
+        for (const col of LAG_SUMMARY_COLUMNS) {
           const a = row[col], b = want[col];
           if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(b) && b !== 0) {
             expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.abs(b));
@@ -191,7 +192,7 @@ describe('runDiagnostics engines', () => {
         const js = runDiagnostics(model, task, cfg, { engine: 'js' });
         const auto = runDiagnostics(model, task, cfg);
         js.summary.forEach((row, i) => {
-          for (const col of SUMMARY_COLUMNS) expect(Object.is(auto.summary[i]![col], row[col])).toBe(true);
+          for (const col of LAG_SUMMARY_COLUMNS) expect(Object.is(auto.summary[i]![col], row[col])).toBe(true);
         });
         js.muUnits.forEach((u, i) => expect(Array.from(auto.muUnits[i]!)).toEqual(Array.from(u)));
         expect(auto.H_N).toEqual(js.H_N);

@@ -24,6 +24,7 @@
  */
 import type { ExperimentConfig } from '../../../src-shared/config';
 import { lagGrid } from '../../../src-shared/config';
+import type { HNRow, LagSummaryRow } from '../../../src-shared/results';
 import type { FloatArray } from '../kernels/types';
 import { RECORDED_TERMS, type Model } from '../models/types';
 import { deriveSeed, Rng } from '../rng';
@@ -43,36 +44,14 @@ export interface DiagnosticTask {
   fill(set: 'diag', epoch: number, ids: ArrayLike<number>, B: number, x: FloatArray, y: FloatArray): void;
 }
 
-/** One row of `<model>_summary.csv` (SCIENCE.md §8), columns in file order. */
-export interface SummaryRow {
-  ell: number;
-  mu_l1_mean: number;
-  log_mu_l1_mean: number;
-  alpha_hat: number;
-  sigma_alpha_hat: number;
-  N_required_at_eps: number;
-  best_snr: number;
-  err_at_best_snr: number;
-  best_N_for_ell: number;
-  mbar_scalar: number;
-  alpha_reliable: boolean;
-  alpha_method: string;
-  n_samples: number;
-}
-
-export const SUMMARY_COLUMNS = [
-  'ell', 'mu_l1_mean', 'log_mu_l1_mean', 'alpha_hat', 'sigma_alpha_hat', 'N_required_at_eps',
-  'best_snr', 'err_at_best_snr', 'best_N_for_ell', 'mbar_scalar', 'alpha_reliable', 'alpha_method',
-  'n_samples',
-] as const satisfies readonly (keyof SummaryRow)[];
-
 export interface DiagnosticsResult {
   lags: number[];
-  summary: SummaryRow[];
+  /** rows of `<model>_summary.csv` (SCIENCE.md §8) */
+  summary: LagSummaryRow[];
   /** μ_q(ℓ), one Float64Array of H values per lag (file `*_mu_units.csv`) */
   muUnits: Float64Array[];
   /** learnability window, one row per N of N_grid (file `*_H_N.csv`) */
-  H_N: { N: number; H_N: number }[];
+  H_N: HNRow[];
   /** orientation sign applied to each lag's samples */
   orientation: number[];
   /** diagnostic batch size used */
@@ -167,7 +146,7 @@ export function runDiagnostics<A extends FloatArray>(
   }
 
   const env = acc.finish(cfg.orient_matched_statistic_sign === 1);
-  const summary: SummaryRow[] = [];
+  const summary: LagSummaryRow[] = [];
   const Nreq: number[] = [];
   const orientation: number[] = [];
   for (let i = 0; i < lags.length; i++) {

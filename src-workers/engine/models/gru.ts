@@ -18,12 +18,10 @@
  * Per step, only kernels run (gemms, LayerNorm, the fused GRU kernels); the
  * §4.1 terms are a plain pass over the caches after the recurrence.
  */
-import type { FloatArray, Kernels } from '../kernels/types';
-import {
-  blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero, projectInputs, projectionSteps, recordArrays, transposeInto,
-  type GateBlockOffsets,
-} from './gate-blocks';
-import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
+import type { FloatArray } from '../kernels/types';
+import { blockDiag, copyN, gateBlockLayout, gemmTNOrZero, projectInputs, projectionSteps, recordArrays } from './gate-blocks';
+import { GateBlockModel } from './recurrent-base';
+import type { Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
 import { RECORDED_TERMS } from './types';
 
 /** Gate block indices along the output axis of W, b, U. */
@@ -38,102 +36,29 @@ export function createGruModel<A extends FloatArray>(shape: ModelShape, opts: Mo
   return new GruModel(shape, opts);
 }
 
-class GruModel<A extends FloatArray> implements Model<A> {
-  readonly layout: ParamLayout;
-  readonly kernels: Kernels<A>;
-  readonly maxBatch: number;
-  readonly maxT: number;
-  readonly params: A;
-  readonly grads: A;
-
-  private readonly D: number;
-  private readonly H: number;
-  private readonly G: number; // 3H
-  private readonly ln: boolean;
-  private readonly off: GateBlockOffsets;
-
-  // time-major caches
-  private readonly X: A; // [T][B][D] copy of the inputs
-  private readonly gates: A; // [T][B][3H] z, r, g (then dPre in backward)
-  private readonly hs: A; // [T][B][H] h_t
+class GruModel<A extends FloatArray> extends GateBlockModel<A> {
+  // caches and workspaces beyond those of GateBlockModel (gates: [T][B][3H] z, r, g)
   private readonly rh: A; // [T][B][H] r_t ⊙ h_{t-1}
-  private readonly xhat: A; // [T][B][H] LayerNorm x̂ of the candidate
-  private readonly invStd: A; // [T][B]
-  private readonly lnParts: A; // [T][2H] per-step LayerNorm parameter gradients (backward)
-  private readonly Y: A; // [T][B] ŷ, then ∂L/∂ŷ
-  // per-step workspaces
-  private readonly zeros: A; // [maxB][H] h_{-1} = 0 (never written)
   private readonly carry: A; // [maxB][H] ∂L/∂h_{t-1} accumulator
   private readonly work: A; // [maxB][H] ∂(r⊙h) (backward, tangent)
-  private readonly tpre: A; // [maxB][3H] tangent of the pre-activations
-  private readonly vA: A; // [maxB][H] tangent ping-pong
-  private readonly vB: A;
-  private readonly dir: A; // [P] copy of the tangent direction
-  private readonly Ut: A; // [3H][H] Uᵀ (backward): [U_z U_r]ᵀ then U_gᵀ
-  // float64 scratch for the recorded diagonals
+  // Ut = [U_z U_r]ᵀ then U_gᵀ; float64 scratch for the recorded diagonals
   private readonly dUz: Float64Array;
   private readonly dUr: Float64Array;
   private readonly dUg: Float64Array;
 
-  /** batch and length of the last forward(train: true) whose caches backward may consume */
-  private trained: { B: number; T: number } | null = null;
-
-  constructor(readonly shape: ModelShape, opts: ModelOptions<A>) {
-    const { D, H, layernorm } = shape;
-    const { kernels: k, maxBatch, maxT } = opts;
-    checkBatch(maxBatch, maxT, Infinity, Infinity);
-    this.kernels = k;
-    this.maxBatch = maxBatch;
-    this.maxT = maxT;
-    this.D = D;
-    this.H = H;
-    this.G = 3 * H;
-    this.ln = layernorm;
-    this.layout = gruLayout(D, H, layernorm);
-    this.off = gateBlockOffsets(this.layout);
-    this.params = k.alloc(this.layout.size);
-    this.grads = k.alloc(this.layout.size);
-    const rows = maxBatch * maxT;
-    this.X = k.alloc(rows * D);
-    this.gates = k.alloc(rows * this.G);
-    this.hs = k.alloc(rows * H);
-    this.rh = k.alloc(rows * H);
-    this.xhat = k.alloc(layernorm ? rows * H : 1);
-    this.invStd = k.alloc(layernorm ? rows : 1);
-    this.lnParts = k.alloc(layernorm ? maxT * 2 * H : 1);
-    this.Y = k.alloc(rows);
-    this.zeros = k.alloc(maxBatch * H);
+  constructor(shape: ModelShape, opts: ModelOptions<A>) {
+    super(shape, opts, 3);
+    const { kernels: k, maxBatch, H } = this;
+    this.rh = k.alloc(this.rows * H);
     this.carry = k.alloc(maxBatch * H);
     this.work = k.alloc(maxBatch * H);
-    this.tpre = k.alloc(maxBatch * this.G);
-    this.vA = k.alloc(maxBatch * H);
-    this.vB = k.alloc(maxBatch * H);
-    this.dir = k.alloc(this.layout.size);
-    this.Ut = k.alloc(this.G * H);
     this.dUz = new Float64Array(H);
     this.dUr = new Float64Array(H);
     this.dUg = new Float64Array(H);
   }
 
-  forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void {
-    checkBatch(B, T, this.maxBatch, this.maxT);
-    const { kernels: k, H, off } = this;
-    const n = T * B;
-    this.trained = null;
-    copyN(x, this.X, n * this.D);
-    this.run(B, T);
-    if (opts.record) this.record(B, T, opts.record);
-    // ŷ = h W_out + b_out over all T·B rows at once
-    k.gemmNN(n, 1, H, this.hs, 0, H, this.params, off.Wout, 1, this.Y, 0, 1, 0);
-    const bout = this.params[off.bout]!;
-    const Y = this.Y;
-    for (let i = 0; i < n; i++) yhat[i] = Y[i]! + bout;
-    if (opts.hidden) copyN(this.hs, opts.hidden, n * H);
-    if (opts.train) this.trained = { B, T };
-  }
-
   /** The recurrence over T steps: fills gates, hs, rh (and the LN caches). */
-  private run(B: number, T: number): void {
+  protected run(B: number, T: number): void {
     const { kernels: k, D, H, G, ln, off, params, gates, hs, rh, xhat, invStd, zeros } = this;
     const H2 = 2 * H;
     const BH = B * H;
@@ -156,7 +81,7 @@ class GruModel<A extends FloatArray> implements Model<A> {
   }
 
   /** §4.1 gru terms from the caches of run(): leak 1 − z, r, rdiag. */
-  private record(B: number, T: number, rec: RecordedTerms<A>): void {
+  protected record(B: number, T: number, rec: RecordedTerms<A>): void {
     const { H, G, off, params, gates, hs } = this;
     const H2 = 2 * H;
     const [recLeak, recR, recRdiag] = recordArrays(rec, RECORDED_TERMS.gru, T * B * H) as [A, A, A];
@@ -184,20 +109,12 @@ class GruModel<A extends FloatArray> implements Model<A> {
   }
 
   backward(dyhat: A): void {
-    const tr = this.trained;
-    if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
-    this.trained = null;
-    const { B, T } = tr;
-    const { kernels: k, D, H, G, ln, off, params, grads, gates, hs, rh, xhat, invStd, zeros, carry, work, Y, lnParts } = this;
+    const { B, T } = this.beginBackward(dyhat);
+    const { kernels: k, H, G, ln, off, params, grads, gates, hs, rh, xhat, invStd, zeros, carry, work, Y, lnParts } = this;
     const H2 = 2 * H;
     const n = T * B;
     const BH = B * H;
-    copyN(dyhat, Y, n);
-    // output layer: dW_out = Hᵀ dŷ, db_out = Σ dŷ
-    k.gemmTN(H, 1, n, hs, 0, H, Y, 0, 1, grads, off.Wout, 1, 0);
-    k.sumRows(n, 1, Y, 0, 1, grads, off.bout);
     carry.fill(0, 0, BH);
-    transposeInto(H, G, params, off.U, G, this.Ut, 0);
 
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * G;
@@ -222,27 +139,18 @@ class GruModel<A extends FloatArray> implements Model<A> {
       }
     }
     // weight gradients over all T·B rows at once
-    k.gemmTN(D, G, n, this.X, 0, D, gates, 0, G, grads, off.W, G, 0);
-    k.sumRows(n, G, gates, 0, G, grads, off.b);
+    this.inputAndLayerNormGrads(B, T);
     // dU_{z,r} = Σ_t h_{t-1}ᵀ ∂a_{z,r}(t) (t ≥ 1), dU_g = Σ_t (r⊙h_{t-1})ᵀ ∂a_g(t)
     gemmTNOrZero(k, H, H2, n - B, hs, 0, H, gates, B * G, G, grads, off.U, G);
     k.gemmTN(H, H, n, rh, 0, H, gates, H2, G, grads, off.U + H2, G, 0);
-    if (ln) {
-      k.sumRows(T, H, lnParts, 0, H2, grads, off.lnGain);
-      k.sumRows(T, H, lnParts, H, H2, grads, off.lnBias);
-    }
   }
 
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void {
-    checkBatch(B, T, this.maxBatch, this.maxT);
-    const { kernels: k, D, H, G, ln, off, params, gates, hs, rh, xhat, invStd, zeros, work, tpre } = this;
+    this.beginTangent(x, B, T, dir);
+    const { kernels: k, H, G, ln, off, params, gates, hs, rh, xhat, invStd, zeros, work, tpre } = this;
     const H2 = 2 * H;
     const BH = B * H;
-    this.trained = null;
-    copyN(x, this.X, T * B * D);
-    copyN(dir, this.dir, this.layout.size);
     const dp = this.dir;
-    this.run(B, T);
 
     let vp: A = zeros;
     let vn: A = this.vA;
@@ -252,8 +160,7 @@ class GruModel<A extends FloatArray> implements Model<A> {
       const hpo = t > 0 ? ho - BH : 0;
       const hp = t > 0 ? hs : zeros;
       // ∂a = x_t ∂W + ∂b (+ v_{t-1} U_{z,r} + h_{t-1} ∂U_{z,r})
-      k.gemmNN(B, G, D, this.X, t * B * D, D, dp, off.W, G, tpre, 0, G, 0);
-      k.addRowBias(B, G, tpre, 0, G, dp, off.b);
+      this.tangentInputs(t, B);
       if (t > 0) {
         k.gemmNN(B, H2, H, vp, 0, H, params, off.U, G, tpre, 0, G, 1);
         k.gemmNN(B, H2, H, hs, hpo, H, dp, off.U, G, tpre, 0, G, 1);

@@ -17,12 +17,10 @@
  * Per step, only kernels run (a gemm, LayerNorm, one fused cell kernel);
  * the §4.1 terms are a plain pass over the caches after the recurrence.
  */
-import type { FloatArray, Kernels } from '../kernels/types';
-import {
-  blockDiag, checkBatch, copyN, gateBlockLayout, gateBlockOffsets, gemmTNOrZero, projectInputs, projectionSteps, recordArrays, transposeInto,
-  type GateBlockOffsets,
-} from './gate-blocks';
-import type { ForwardOptions, Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
+import type { FloatArray } from '../kernels/types';
+import { blockDiag, copyN, gateBlockLayout, gemmTNOrZero, projectInputs, projectionSteps, recordArrays } from './gate-blocks';
+import { GateBlockModel } from './recurrent-base';
+import type { Model, ModelOptions, ModelShape, ParamLayout, RecordedTerms } from './types';
 import { RECORDED_TERMS } from './types';
 
 /** Gate block indices along the output axis of W, b, U. */
@@ -37,101 +35,30 @@ export function createLstmModel<A extends FloatArray>(shape: ModelShape, opts: M
   return new LstmModel(shape, opts);
 }
 
-class LstmModel<A extends FloatArray> implements Model<A> {
-  readonly layout: ParamLayout;
-  readonly kernels: Kernels<A>;
-  readonly maxBatch: number;
-  readonly maxT: number;
-  readonly params: A;
-  readonly grads: A;
-
-  private readonly D: number;
-  private readonly H: number;
-  private readonly G: number; // 4H
-  private readonly ln: boolean;
-  private readonly off: GateBlockOffsets;
-
-  // time-major caches
-  private readonly X: A; // [T][B][D] copy of the inputs
-  private readonly gates: A; // [T][B][4H] i, f, o, g (then dPre in backward)
+class LstmModel<A extends FloatArray> extends GateBlockModel<A> {
+  // caches and workspaces beyond those of GateBlockModel (gates: [T][B][4H] i, f, o, g; zeros: also c_{-1})
   private readonly cs: A; // [T][B][H] c_t
   private readonly tcs: A; // [T][B][H] tanh(c_t)
-  private readonly hs: A; // [T][B][H] h_t
-  private readonly xhat: A; // [T][B][H] LayerNorm x̂ of the candidate
-  private readonly invStd: A; // [T][B]
-  private readonly lnParts: A; // [T][2H] per-step LayerNorm parameter gradients (backward)
-  private readonly Y: A; // [T][B] ŷ, then ∂L/∂ŷ
-  // per-step workspaces
-  private readonly zeros: A; // [maxB][H] h_{-1} = c_{-1} = 0 (never written)
   private readonly dhC: A; // [maxB][H] ∂L/∂h_{t-1} carry (backward)
   private readonly dcC: A; // [maxB][H] ∂L/∂c_{t-1} carry (backward); ∂c_t (tangent)
-  private readonly tpre: A; // [maxB][4H] tangent of the pre-activations
-  private readonly vA: A; // [maxB][H] tangent ping-pong
-  private readonly vB: A;
-  private readonly dir: A; // [P] copy of the tangent direction
-  private readonly Ut: A; // [4H][H] Uᵀ (backward)
   private readonly dUi: Float64Array;
   private readonly dUf: Float64Array;
   private readonly dUg: Float64Array;
 
-  private trained: { B: number; T: number } | null = null;
-
-  constructor(readonly shape: ModelShape, opts: ModelOptions<A>) {
-    const { D, H, layernorm } = shape;
-    const { kernels: k, maxBatch, maxT } = opts;
-    checkBatch(maxBatch, maxT, Infinity, Infinity);
-    this.kernels = k;
-    this.maxBatch = maxBatch;
-    this.maxT = maxT;
-    this.D = D;
-    this.H = H;
-    this.G = 4 * H;
-    this.ln = layernorm;
-    this.layout = lstmLayout(D, H, layernorm);
-    this.off = gateBlockOffsets(this.layout);
-    this.params = k.alloc(this.layout.size);
-    this.grads = k.alloc(this.layout.size);
-    const rows = maxBatch * maxT;
-    this.X = k.alloc(rows * D);
-    this.gates = k.alloc(rows * this.G);
-    this.cs = k.alloc(rows * H);
-    this.tcs = k.alloc(rows * H);
-    this.hs = k.alloc(rows * H);
-    this.xhat = k.alloc(layernorm ? rows * H : 1);
-    this.invStd = k.alloc(layernorm ? rows : 1);
-    this.lnParts = k.alloc(layernorm ? maxT * 2 * H : 1);
-    this.Y = k.alloc(rows);
-    this.zeros = k.alloc(maxBatch * H);
+  constructor(shape: ModelShape, opts: ModelOptions<A>) {
+    super(shape, opts, 4);
+    const { kernels: k, maxBatch, H } = this;
+    this.cs = k.alloc(this.rows * H);
+    this.tcs = k.alloc(this.rows * H);
     this.dhC = k.alloc(maxBatch * H);
     this.dcC = k.alloc(maxBatch * H);
-    this.tpre = k.alloc(maxBatch * this.G);
-    this.vA = k.alloc(maxBatch * H);
-    this.vB = k.alloc(maxBatch * H);
-    this.dir = k.alloc(this.layout.size);
-    this.Ut = k.alloc(this.G * H);
     this.dUi = new Float64Array(H);
     this.dUf = new Float64Array(H);
     this.dUg = new Float64Array(H);
   }
 
-  forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void {
-    checkBatch(B, T, this.maxBatch, this.maxT);
-    const { kernels: k, H, off } = this;
-    const n = T * B;
-    this.trained = null;
-    copyN(x, this.X, n * this.D);
-    this.run(B, T);
-    if (opts.record) this.record(B, T, opts.record);
-    k.gemmNN(n, 1, H, this.hs, 0, H, this.params, off.Wout, 1, this.Y, 0, 1, 0);
-    const bout = this.params[off.bout]!;
-    const Y = this.Y;
-    for (let i = 0; i < n; i++) yhat[i] = Y[i]! + bout;
-    if (opts.hidden) copyN(this.hs, opts.hidden, n * H);
-    if (opts.train) this.trained = { B, T };
-  }
-
   /** The recurrence over T steps: fills gates, cs, tcs, hs (and the LN caches). */
-  private run(B: number, T: number): void {
+  protected run(B: number, T: number): void {
     const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros } = this;
     const H3 = 3 * H;
     // input projections gates = X W + b, a block of steps at a time (see PROJECTION_ROWS)
@@ -150,7 +77,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
   }
 
   /** §4.1 lstm terms from the caches of run(): forget f, expression o(1 − tanh² c), cdiag. */
-  private record(B: number, T: number, rec: RecordedTerms<A>): void {
+  protected record(B: number, T: number, rec: RecordedTerms<A>): void {
     const { H, G, off, params, gates, cs, tcs } = this;
     const H2 = 2 * H;
     const H3 = 3 * H;
@@ -180,20 +107,13 @@ class LstmModel<A extends FloatArray> implements Model<A> {
   }
 
   backward(dyhat: A): void {
-    const tr = this.trained;
-    if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
-    this.trained = null;
-    const { B, T } = tr;
-    const { kernels: k, D, H, G, ln, off, params, grads, gates, cs, tcs, hs, xhat, invStd, dhC, dcC, Y, lnParts, zeros } = this;
+    const { B, T } = this.beginBackward(dyhat);
+    const { kernels: k, H, G, ln, off, params, grads, gates, cs, tcs, hs, xhat, invStd, dhC, dcC, Y, lnParts, zeros } = this;
     const H2 = 2 * H;
     const H3 = 3 * H;
     const n = T * B;
-    copyN(dyhat, Y, n);
-    k.gemmTN(H, 1, n, hs, 0, H, Y, 0, 1, grads, off.Wout, 1, 0);
-    k.sumRows(n, 1, Y, 0, 1, grads, off.bout);
     dhC.fill(0, 0, B * H);
     dcC.fill(0, 0, B * H);
-    transposeInto(H, G, params, off.U, G, this.Ut, 0);
 
     for (let t = T - 1; t >= 0; t--) {
       const go = t * B * G;
@@ -207,27 +127,18 @@ class LstmModel<A extends FloatArray> implements Model<A> {
       // ∂h_{t-1} = ∂a U ᵀ over all four gates
       if (t > 0) k.gemmNN(B, H, G, gates, go, G, this.Ut, 0, H, dhC, 0, H, 0);
     }
-    k.gemmTN(D, G, n, this.X, 0, D, gates, 0, G, grads, off.W, G, 0);
-    k.sumRows(n, G, gates, 0, G, grads, off.b);
+    this.inputAndLayerNormGrads(B, T);
     // dU = Σ_{t≥1} h_{t-1}ᵀ ∂a(t)
     gemmTNOrZero(k, H, G, n - B, hs, 0, H, gates, B * G, G, grads, off.U, G);
-    if (ln) {
-      k.sumRows(T, H, lnParts, 0, H2, grads, off.lnGain);
-      k.sumRows(T, H, lnParts, H, H2, grads, off.lnBias);
-    }
   }
 
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): void {
-    checkBatch(B, T, this.maxBatch, this.maxT);
-    const { kernels: k, D, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros, tpre } = this;
+    this.beginTangent(x, B, T, dir);
+    const { kernels: k, H, G, ln, off, params, gates, cs, tcs, hs, xhat, invStd, zeros, tpre } = this;
     const H3 = 3 * H;
-    this.trained = null;
-    copyN(x, this.X, T * B * D);
-    copyN(dir, this.dir, this.layout.size);
     const dp = this.dir;
     const dc = this.dcC; // ∂c_t, updated in place
     dc.fill(0, 0, B * H);
-    this.run(B, T);
 
     let vp: A = zeros;
     let vn: A = this.vA;
@@ -236,8 +147,7 @@ class LstmModel<A extends FloatArray> implements Model<A> {
       const go = t * B * G;
       const ho = t * BH;
       // ∂a = x_t ∂W + ∂b (+ v_{t-1} U + h_{t-1} ∂U)
-      k.gemmNN(B, G, D, this.X, t * B * D, D, dp, off.W, G, tpre, 0, G, 0);
-      k.addRowBias(B, G, tpre, 0, G, dp, off.b);
+      this.tangentInputs(t, B);
       if (t > 0) {
         k.gemmNN(B, G, H, vp, 0, H, params, off.U, G, tpre, 0, G, 1);
         k.gemmNN(B, G, H, hs, ho - BH, H, dp, off.U, G, tpre, 0, G, 1);

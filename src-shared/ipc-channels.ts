@@ -1,8 +1,9 @@
 /**
- * The IPC channels between the Electron main process and the preload bridge
- * (DESIGN.md §1, §5). The preload keeps its own copy (src-preload/channels.ts:
- * the layering forbids importing across) and the renderer its own
- * (src-renderer/api/ipc-client.ts); test/channels.test.ts checks all three agree.
+ * The IPC channels between the Electron main process, the preload bridge and
+ * the page (DESIGN.md §1, §5), and the application menu's messages: one
+ * definition, imported by src-main/electron, src-preload (bundled into its
+ * single CommonJS file by electron-vite) and src-renderer/api/ipc-client.ts.
+ * Plain TypeScript, no imports.
  */
 
 /** renderer → main, invoke: (method: ApiMethod, encodedArg?: string) → IpcReply */
