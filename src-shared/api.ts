@@ -14,7 +14,7 @@
  * Arguments are untrusted at the transport boundary: the service validates
  * every one (config through the shared schema) and answers with ApiError.
  */
-import type { ArchName, ConfigError, ExperimentConfig, OptimizerName } from './config';
+import type { AlphaMethod, ArchName, ConfigError, ExperimentConfig, OptimizerName } from './config';
 import type {
   ExperimentDetail, ExperimentSummary, LearningCurveRow, RunEvent, RunRecord, RunResult,
 } from './results';
@@ -41,12 +41,15 @@ export interface ExperimentFilter {
 
 export interface ListExperimentsArg {
   filter?: ExperimentFilter;
+  /** default 100, at most MAX_LIST_LIMIT (src-main/core/store/experiments.ts) */
   limit?: number;
   offset?: number;
 }
 
 export interface ExperimentList {
+  /** experiments matching the filter, newest first */
   items: ExperimentSummary[];
+  /** how many match in all (for paging) */
   total: number;
 }
 
@@ -150,6 +153,96 @@ export interface ImportArg {
   name?: string;
 }
 
+/**
+ * Noise lab (SCIENCE.md §5.1): symmetric α-stable draws and the tail-index
+ * estimators, computed by the service with the engine's own code. A draw
+ * (alpha, scale, n, seed) is reproducible: the same four numbers give the same
+ * samples in sampleStable, estimateAlpha's `draw` and every noiseLabSweep cell.
+ */
+export const NOISE_LAB_LIMITS = {
+  /** samples of one draw */
+  maxSamples: 200_000,
+  minSamples: 10,
+  alphaMin: 1,
+  alphaMax: 2,
+  maxAlphas: 41,
+  maxNs: 16,
+  maxSeeds: 64,
+  /** a sweep's work: Σ over (alpha, n, seed) of n · (1 + methods) (about 1 s on one core) */
+  maxSweepWork: 6_000_000,
+} as const;
+
+/** One SαS(α, scale) draw by Chambers–Mallows–Stuck. */
+export interface StableDrawArg {
+  alpha: number;
+  scale: number;
+  n: number;
+  seed: number;
+}
+
+export interface StableDraw extends StableDrawArg {
+  samples: Float64Array;
+}
+
+/** Estimate (α̂, σ̂) of the given samples, or of a draw the service regenerates. */
+export interface EstimateAlphaArg {
+  samples?: Float64Array | number[];
+  draw?: StableDrawArg;
+  method: AlphaMethod;
+  /** fewer finite samples than this: unreliable, α̂ = 2, σ̂ = 0 (default 500, as min_samples_alpha) */
+  minSamples?: number;
+  /** seeds the ecf subsample beyond 100 000 samples (default: the draw's seed, else 0) */
+  seed?: number;
+}
+
+export interface AlphaEstimateResult {
+  alpha: number;
+  sigma: number;
+  reliable: boolean;
+  /** finite samples used */
+  n: number;
+  /** the method actually used (ecf falls back to mcculloch) */
+  method: AlphaMethod;
+  /** milliseconds the estimate took */
+  ms: number;
+}
+
+/** Every (alpha, n, seed) draw, with scale `scale`, estimated by every method. */
+export interface NoiseLabSweepArg {
+  alphas: number[];
+  ns: number[];
+  seeds: number[];
+  methods?: AlphaMethod[];
+  /** default 1 */
+  scale?: number;
+  /** default 500 */
+  minSamples?: number;
+}
+
+/** Statistics over the seeds of one (alpha, n, method) cell. */
+export interface NoiseLabSweepRow {
+  alpha: number;
+  n: number;
+  method: AlphaMethod;
+  trials: number;
+  mean_alpha_hat: number;
+  /** sample standard deviation over the seeds (0 for one seed) */
+  std: number;
+  /** sqrt(mean (α̂ - α)²) */
+  rmse: number;
+  mean_sigma_hat: number;
+  /** share of the estimates flagged reliable */
+  reliable_fraction: number;
+  /** how many times ecf fell back to mcculloch */
+  fallbacks: number;
+}
+
+export interface NoiseLabSweepResult {
+  rows: NoiseLabSweepRow[];
+  scale: number;
+  ms: number;
+}
+
 /** Live events, pushed to every client (IPC channel / WebSocket). */
 export type ApiEvent =
   | { type: 'experiment-created'; experiment: ExperimentSummary }
@@ -210,6 +303,11 @@ export interface Api {
 
   // system
   getSystemInfo(): Promise<SystemInfo>;
+
+  // noise lab (bounded work, computed in the host process)
+  sampleStable(arg: StableDrawArg): Promise<StableDraw>;
+  estimateAlpha(arg: EstimateAlphaArg): Promise<AlphaEstimateResult>;
+  noiseLabSweep(arg: NoiseLabSweepArg): Promise<NoiseLabSweepResult>;
 }
 
 export type ApiMethod = keyof Api;
@@ -223,6 +321,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'validateConfig', 'estimateRuns',
   'exportData', 'importResults',
   'getSystemInfo',
+  'sampleStable', 'estimateAlpha', 'noiseLabSweep',
 ];
 
 export function isApiMethod(name: unknown): name is ApiMethod {

@@ -7,9 +7,10 @@
  * (parseConfig through resolveConfig), never here.
  */
 import {
-  ApiError, type ExperimentFilter, type ExportFormat,
+  ApiError, NOISE_LAB_LIMITS, type EstimateAlphaArg, type ExperimentFilter, type ExportFormat, type NoiseLabSweepArg,
+  type StableDrawArg,
 } from '../../src-shared/api';
-import { ARCH_NAMES, OPTIMIZER_NAMES, type ConfigError } from '../../src-shared/config';
+import { ALPHA_METHODS, ARCH_NAMES, OPTIMIZER_NAMES, type AlphaMethod, type ConfigError } from '../../src-shared/config';
 import { MAX_LIST_LIMIT } from './store/experiments';
 
 export const MAX_TEXT = 10_000;
@@ -198,3 +199,140 @@ export function checkId(method: string, arg: unknown, key = 'id'): number {
 }
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'zip', 'pdf'];
+
+// ---------------------------------------------------------------------------
+// Noise lab (sampleStable, estimateAlpha, noiseLabSweep)
+
+const L = NOISE_LAB_LIMITS;
+const SEED_MAX = 0xffffffff;
+
+/** alpha in [1, 2] */
+function alphaOf(a: Args, key: string, required: boolean, label = key): number | undefined {
+  const v = a.obj[key];
+  if (v === undefined) {
+    if (required) a.add(label, `${label} is required: the tail index, a number from ${L.alphaMin} to ${L.alphaMax}`);
+    return undefined;
+  }
+  if (typeof v !== 'number' || !(v >= L.alphaMin && v <= L.alphaMax)) {
+    a.add(label, `${label} must be a number from ${L.alphaMin} to ${L.alphaMax} (got ${describe(v)})`);
+    return undefined;
+  }
+  return v;
+}
+
+function requireInt(a: Args, key: string, min: number, max: number, what: string, label = key): number | undefined {
+  if (a.obj[key] === undefined) {
+    a.add(label, `${label} is required: ${what}, an integer from ${min} to ${max}`);
+    return undefined;
+  }
+  return a.int(key, min, max, label);
+}
+
+function scaleOf(a: Args, required: boolean, label = 'scale'): number | undefined {
+  const v = a.obj.scale;
+  if (v === undefined) {
+    if (required) a.add(label, `${label} is required: a positive finite number`);
+    return undefined;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0) || v > 1e12) {
+    a.add(label, `${label} must be a positive finite number up to 1e12 (got ${describe(v)})`);
+    return undefined;
+  }
+  return v;
+}
+
+const DRAW_KEYS = ['alpha', 'scale', 'n', 'seed'] as const;
+
+function drawOf(a: Args, prefix = ''): StableDrawArg | undefined {
+  const alpha = alphaOf(a, 'alpha', true, `${prefix}alpha`);
+  const scale = scaleOf(a, true, `${prefix}scale`);
+  const n = requireInt(a, 'n', L.minSamples, L.maxSamples, 'the number of samples', `${prefix}n`);
+  const seed = requireInt(a, 'seed', 0, SEED_MAX, 'the random seed', `${prefix}seed`);
+  if (alpha === undefined || scale === undefined || n === undefined || seed === undefined) return undefined;
+  return { alpha, scale, n, seed };
+}
+
+/** `{ alpha, scale, n, seed }` of sampleStable */
+export function checkStableDrawArg(arg: unknown): StableDrawArg {
+  const a = new Args('sampleStable', arg, DRAW_KEYS);
+  const d = drawOf(a);
+  a.done();
+  return d!;
+}
+
+/** estimateAlpha: exactly one of samples / draw, a method, optional minSamples and seed */
+export function checkEstimateAlphaArg(arg: unknown): {
+  samples?: ArrayLike<number>; draw?: StableDrawArg; method: AlphaMethod; minSamples: number; seed: number;
+} {
+  const a = new Args('estimateAlpha', arg, ['samples', 'draw', 'method', 'minSamples', 'seed']);
+  const method = a.oneOf('method', ALPHA_METHODS, true);
+  const minSamples = a.int('minSamples', 1, L.maxSamples) ?? 500;
+  const seedArg = a.int('seed', 0, SEED_MAX);
+  const o = a.obj as Partial<Record<keyof EstimateAlphaArg, unknown>>;
+  let samples: ArrayLike<number> | undefined;
+  let draw: StableDrawArg | undefined;
+  if (o.samples === undefined && o.draw === undefined) a.add('samples', 'estimateAlpha needs samples (a list of numbers) or draw {alpha, scale, n, seed}');
+  if (o.samples !== undefined && o.draw !== undefined) a.add('draw', 'estimateAlpha takes samples or draw, not both');
+  if (o.samples !== undefined) {
+    const v = o.samples;
+    const ok = v instanceof Float64Array || v instanceof Float32Array || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+    if (!ok) a.add('samples', `samples must be a Float64Array or a list of numbers (got ${describe(v)})`);
+    else if ((v as ArrayLike<number>).length > L.maxSamples) a.add('samples', `samples must hold at most ${L.maxSamples} values (got ${(v as ArrayLike<number>).length})`);
+    else samples = v as ArrayLike<number>;
+  }
+  if (o.draw !== undefined) {
+    const d = new Args('draw', o.draw, DRAW_KEYS);
+    draw = drawOf(d, 'draw.');
+    a.errors.push(...d.errors.map((e) => (e.field === '' || !e.field.startsWith('draw.') ? { ...e, field: e.field ? `draw.${e.field}` : 'draw' } : e)));
+  }
+  a.done();
+  return {
+    ...(samples ? { samples } : {}), ...(draw ? { draw } : {}), method: method!, minSamples, seed: seedArg ?? draw?.seed ?? 0,
+  };
+}
+
+/** A non-empty list of at most `max` distinct items checked by `each`. */
+function listOf<T>(a: Args, key: string, max: number, what: string, each: (v: unknown) => T | undefined, required = true): T[] | undefined {
+  const v = a.obj[key];
+  if (v === undefined) {
+    if (required) a.add(key, `${key} is required: a list of 1 to ${max} ${what}`);
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length === 0 || v.length > max) {
+    a.add(key, `${key} must be a list of 1 to ${max} ${what} (got ${describe(v)})`);
+    return undefined;
+  }
+  const out: T[] = [];
+  for (const x of v) {
+    const t = each(x);
+    if (t === undefined) {
+      a.add(key, `${key} must be a list of 1 to ${max} ${what} (${describe(x)} is not one)`);
+      return undefined;
+    }
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+const intIn = (min: number, max: number) => (x: unknown) => (typeof x === 'number' && Number.isSafeInteger(x) && x >= min && x <= max ? x : undefined);
+
+/** noiseLabSweep: lists of alphas, sample sizes and seeds, optional methods / scale / minSamples; bounded work */
+export function checkNoiseLabSweepArg(arg: unknown): Required<NoiseLabSweepArg> {
+  const a = new Args('noiseLabSweep', arg, ['alphas', 'ns', 'seeds', 'methods', 'scale', 'minSamples']);
+  const alphas = listOf(a, 'alphas', L.maxAlphas, `tail indices from ${L.alphaMin} to ${L.alphaMax}`,
+    (x) => (typeof x === 'number' && x >= L.alphaMin && x <= L.alphaMax ? x : undefined));
+  const ns = listOf(a, 'ns', L.maxNs, `sample sizes (integers from ${L.minSamples} to ${L.maxSamples})`, intIn(L.minSamples, L.maxSamples));
+  const seeds = listOf(a, 'seeds', L.maxSeeds, `seeds (integers from 0 to ${SEED_MAX})`, intIn(0, SEED_MAX));
+  const methods = listOf(a, 'methods', ALPHA_METHODS.length, `methods (${ALPHA_METHODS.join(', ')})`,
+    (x) => ((ALPHA_METHODS as readonly unknown[]).includes(x) ? (x as AlphaMethod) : undefined), false) ?? [...ALPHA_METHODS];
+  const scale = scaleOf(a, false) ?? 1;
+  const minSamples = a.int('minSamples', 1, L.maxSamples) ?? 500;
+  if (alphas && ns && seeds) {
+    const work = alphas.length * seeds.length * ns.reduce((s, n) => s + n, 0) * (1 + methods.length);
+    if (work > L.maxSweepWork) {
+      a.add('ns', `the sweep is too large: alphas × seeds × Σ ns × (1 + methods) = ${work} exceeds ${L.maxSweepWork}; use fewer alphas, seeds or smaller sample sizes`);
+    }
+  }
+  a.done();
+  return { alphas: alphas!, ns: ns!, seeds: seeds!, methods, scale, minSamples };
+}

@@ -33,7 +33,11 @@ import { estimateExperiment } from './estimate';
 import { EventBus } from './event-bus';
 import { HostRegistry, recoverInterruptedRuns } from './host-registry';
 import { MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
-import { Args, checkId, checkListArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT, MAX_PATH } from './service-args';
+import { drawStable, estimate, noiseLabSweep } from './noise-lab';
+import {
+  Args, checkEstimateAlphaArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
+  MAX_PATH,
+} from './service-args';
 import {
   APP_VERSION, openStore, StoreError, StoreNotFoundError, StoreStateError, StoreValidationError, type Store,
 } from './store';
@@ -373,6 +377,20 @@ export function createService(opts: ServiceOptions): Service {
         platform: `${platform()} ${cpuArch()}`,
         node: process.version,
       };
+    },
+
+    async sampleStable(arg) {
+      return drawStable(checkStableDrawArg(arg));
+    },
+
+    async estimateAlpha(arg) {
+      const a = checkEstimateAlphaArg(arg);
+      const samples = a.samples ?? drawStable(a.draw!).samples;
+      return estimate(samples, a.method, a.minSamples, a.seed);
+    },
+
+    async noiseLabSweep(arg) {
+      return noiseLabSweep(checkNoiseLabSweepArg(arg));
     },
   };
 

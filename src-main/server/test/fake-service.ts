@@ -104,6 +104,18 @@ export function createFakeService(): FakeService {
         backends: [{ name: 'cpu', available: true, description: 'typed arrays' }], platform: 'linux', node: 'v20',
       };
     },
+    async sampleStable(arg) {
+      rec('sampleStable', arg);
+      return { alpha: 1.5, scale: 1, n: 3, seed: 0, samples: new Float64Array([0.5, -Infinity, NaN]) };
+    },
+    async estimateAlpha(arg) {
+      rec('estimateAlpha', arg);
+      return { alpha: 2, sigma: 0, reliable: false, n: 0, method: 'mcculloch', ms: 0 };
+    },
+    async noiseLabSweep(arg) {
+      rec('noiseLabSweep', arg);
+      return { rows: [], scale: 1, ms: 0 };
+    },
   };
 
   return {
