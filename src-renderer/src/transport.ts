@@ -5,7 +5,7 @@
  * `lw serve`).
  */
 import type { Api, ApiEvent } from '../../src-shared/api';
-import { createHttpApi, tokenFromUrl } from '../api/http-client';
+import { createHttpApi, takePageToken } from '../api/http-client';
 import { createIpcApi, desktopBridge, type MenuMessage } from '../api/ipc-client';
 
 export interface Client {
@@ -19,7 +19,7 @@ export interface Client {
 export function connect(): Client {
   const bridge = desktopBridge();
   if (bridge) return { ...createIpcApi(bridge), transport: 'ipc' };
-  const token = tokenFromUrl(window.location.href) ?? '';
+  const token = takePageToken() ?? '';
   const http = createHttpApi({ baseUrl: window.location.origin, token });
   return { api: http.api, subscribe: (fn) => http.subscribe(fn), onMenu: () => () => {}, transport: 'http' };
 }

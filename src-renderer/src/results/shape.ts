@@ -1,0 +1,215 @@
+/**
+ * Shapes an experiment's stored results ONCE into per-architecture series
+ * (seed aggregates with mean ± std, per-seed points, fits, theory curve) that
+ * the chart option builders (results/options.ts) only read. Plain data, no
+ * Vue: callers keep it in a shallowRef / markRaw (no deep reactivity over
+ * paper-sized arrays).
+ */
+import { ARCH_NAMES, type ArchName, type ExperimentConfig } from '../../../src-shared/config';
+import type {
+  EnvelopeFitsRecord, EnvelopeRegimeName, RunDiagnostics, RunRecord, RunResult,
+} from '../../../src-shared/results';
+import { kappa, theoryHN, type TheoryParams } from '../../../src-shared/theory-closed-form';
+import {
+  MASTER_ALPHA_FLOOR, aggregateByKey, boxStats, constTau, fitEnvelope, meanStd, olsLine,
+  type BoxStats, type KeyedStat, type LineFit, type Stat,
+} from './stats';
+import { theoryNs, theoryParams } from './theory-rule';
+
+/** A finished run with its stored result. */
+export interface LoadedRun {
+  record: RunRecord;
+  result: RunResult;
+}
+
+export interface SeedDiag {
+  seed: number;
+  runId: number;
+  d: RunDiagnostics;
+}
+
+export interface AlphaPoint {
+  seed: number;
+  ell: number;
+  alpha: number;
+  sigma: number;
+  reliable: boolean;
+}
+
+export interface MasterPoint {
+  seed: number;
+  ell: number;
+  /** -κ(max(α̂, 1.01)) log f̂ */
+  x: number;
+  /** log N_required */
+  y: number;
+}
+
+export interface EnvelopeStat {
+  ell: number;
+  /** seed statistics of log_mu_l1_mean (the quantity the §6 regimes are fitted on) */
+  logF: Stat;
+  /** seed statistics of mu_l1_mean (f̂) */
+  f: Stat;
+}
+
+export type TheoryCurve =
+  | { ok: true; params: TheoryParams; regime: EnvelopeRegimeName; points: { N: number; H_N: number }[] }
+  | { ok: false; reason: string };
+
+export type SeedMaster = { seed: number; slope: number; intercept: number; r2: number; n: number } | { seed: number; skipped: string };
+
+export const CURVE_KEYS = ['train_loss', 'val_loss', 'train_acc', 'val_acc'] as const;
+export type CurveKey = (typeof CURVE_KEYS)[number];
+
+export interface ArchResults {
+  arch: ArchName;
+  /** runs with a stored result (learning curves), in seed order */
+  runs: { seed: number; runId: number; result: RunResult }[];
+  /** runs with diagnostics */
+  diags: SeedDiag[];
+  seeds: number[];
+  /** H_N per N across seeds */
+  hn: KeyedStat[];
+  envelope: EnvelopeStat[];
+  /** regimes refitted on the seed-mean log envelope (null without diagnostics) */
+  envelopeFit: EnvelopeFitsRecord | null;
+  alphaPoints: AlphaPoint[];
+  /** per lag: α̂ over seeds whose estimate is reliable */
+  alpha: KeyedStat[];
+  /** per lag: σ̂ over seeds whose estimate is reliable (and > 0) */
+  sigma: KeyedStat[];
+  /** per lag: N_required over seeds where it was detected (-1 skipped) */
+  nreq: KeyedStat[];
+  master: MasterPoint[];
+  /** OLS over every seed's master points (pooled) */
+  masterPooled: LineFit;
+  seedMasters: SeedMaster[];
+  /** slope over seeds whose own fit was not skipped */
+  masterSlope: Stat;
+  /** finite positive per-unit τ of every seed */
+  tau: number[];
+  tauBox: BoxStats;
+  tauInfinite: number;
+  tauNaN: number;
+  /** ConstGate only: -1/log(1 - const_s) */
+  tauClosedForm: number | null;
+  curves: Record<CurveKey, KeyedStat[]>;
+  /** gate statistic → per-epoch seed aggregate */
+  gates: Map<string, KeyedStat[]>;
+  theory: TheoryCurve;
+}
+
+export interface ExperimentResults {
+  archs: ArchResults[];
+  /** the configuration's N grid */
+  Ns: number[];
+  eps: number;
+}
+
+function byArch(runs: readonly LoadedRun[], cfg: ExperimentConfig): [ArchName, LoadedRun[]][] {
+  const order = cfg.models.length > 0 ? cfg.models : ARCH_NAMES;
+  return order
+    .map((m) => [m, runs.filter((r) => r.record.arch === m).sort((a, b) => a.record.seed - b.record.seed)] as [ArchName, LoadedRun[]])
+    .filter(([, rs]) => rs.length > 0);
+}
+
+function perLag(diags: readonly SeedDiag[], pick: (d: RunDiagnostics, i: number) => number, notDetected?: number): KeyedStat[] {
+  return aggregateByKey(diags.map(({ d }) => ({ keys: d.lags.length === d.summary.length ? d.lags : d.summary.map((r) => r.ell), values: d.summary.map((_, i) => pick(d, i)) })), notDetected);
+}
+
+/** One architecture's series (runs: its runs with a result). */
+export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: ExperimentConfig): ArchResults {
+  const diags: SeedDiag[] = runs.filter((r) => r.result.diagnostics).map((r) => ({ seed: r.record.seed, runId: r.record.id, d: r.result.diagnostics! }));
+
+  const hn = aggregateByKey(diags.map(({ d }) => ({ keys: d.H_N.map((r) => r.N), values: d.H_N.map((r) => r.H_N) })));
+
+  const logAgg = perLag(diags, (d, i) => d.summary[i]!.log_mu_l1_mean);
+  const fAgg = perLag(diags, (d, i) => d.summary[i]!.mu_l1_mean);
+  const envelope: EnvelopeStat[] = logAgg.map((l, i) => ({ ell: l.key, logF: l, f: fAgg[i]! }));
+  const finite = envelope.filter((p) => Number.isFinite(p.logF.mean));
+  const envelopeFit = diags.length > 0 ? fitEnvelope(finite.map((p) => p.ell), finite.map((p) => p.logF.mean)) : null;
+
+  const alphaPoints: AlphaPoint[] = diags.flatMap(({ seed, d }) => d.summary.map((r) => ({
+    seed, ell: r.ell, alpha: r.alpha_hat, sigma: r.sigma_alpha_hat, reliable: r.alpha_reliable,
+  })));
+  const alpha = perLag(diags, (d, i) => (d.summary[i]!.alpha_reliable ? d.summary[i]!.alpha_hat : NaN));
+  const sigma = perLag(diags, (d, i) => {
+    const r = d.summary[i]!;
+    return r.alpha_reliable && r.sigma_alpha_hat > 0 ? r.sigma_alpha_hat : NaN;
+  });
+  const nreq = perLag(diags, (d, i) => d.summary[i]!.N_required_at_eps, -1);
+
+  // Master law points exactly as fitMasterLaw builds them (§6).
+  const master: MasterPoint[] = diags.flatMap(({ seed, d }) => d.summary.flatMap((r) => {
+    const N = r.N_required_at_eps;
+    const f = r.mu_l1_mean;
+    const a = r.alpha_hat;
+    if (!(Number.isFinite(N) && N > 0 && Number.isFinite(f) && f > 0 && Number.isFinite(a))) return [];
+    return [{ seed, ell: r.ell, x: -kappa(Math.max(a, MASTER_ALPHA_FLOOR)) * Math.log(f), y: Math.log(N) }];
+  }));
+  const masterPooled = olsLine(master.map((p) => p.x), master.map((p) => p.y));
+  const seedMasters: SeedMaster[] = diags.map(({ seed, d }) => ('skipped' in d.master ? { seed, skipped: d.master.skipped } : { seed, ...d.master }));
+  const masterSlope = meanStd(seedMasters.flatMap((m) => ('slope' in m && Number.isFinite(m.slope) ? [m.slope] : [])));
+
+  const allTau = diags.flatMap(({ d }) => d.tau.map((t) => t.tau));
+  const tau = allTau.filter((t) => Number.isFinite(t) && t > 0);
+
+  const curve = (k: CurveKey) => aggregateByKey(runs.map((r) => ({ keys: r.result.curve.map((c) => c.epoch), values: r.result.curve.map((c) => c[k]) })));
+  const curves = { train_loss: curve('train_loss'), val_loss: curve('val_loss'), train_acc: curve('train_acc'), val_acc: curve('val_acc') };
+
+  const gateRows = new Map<string, Map<number, { keys: number[]; values: number[] }>>();
+  for (const r of runs) {
+    for (const g of r.result.gateStats) {
+      let perRun = gateRows.get(g.metric);
+      if (!perRun) gateRows.set(g.metric, (perRun = new Map()));
+      let s = perRun.get(r.record.id);
+      if (!s) perRun.set(r.record.id, (s = { keys: [], values: [] }));
+      s.keys.push(g.epoch);
+      s.values.push(g.value);
+    }
+  }
+  const gates = new Map<string, KeyedStat[]>();
+  for (const [metric, perRun] of gateRows) gates.set(metric, aggregateByKey([...perRun.values()]));
+
+  let theory: TheoryCurve;
+  if (!envelopeFit) theory = { ok: false, reason: 'no diagnostics' };
+  else {
+    const tp = theoryParams(envelopeFit, alphaPoints, diags.map(({ d }) => d.summary), cfg.eps);
+    theory = typeof tp === 'string'
+      ? { ok: false, reason: tp }
+      : { ok: true, params: tp.params, regime: tp.regime, points: theoryNs(cfg.N_grid).map((N) => ({ N, H_N: theoryHN(tp.params, N) })) };
+  }
+
+  return {
+    arch,
+    runs: runs.map((r) => ({ seed: r.record.seed, runId: r.record.id, result: r.result })),
+    diags,
+    seeds: diags.map((x) => x.seed),
+    hn,
+    envelope,
+    envelopeFit,
+    alphaPoints,
+    alpha,
+    sigma,
+    nreq,
+    master,
+    masterPooled,
+    seedMasters,
+    masterSlope,
+    tau,
+    tauBox: boxStats(tau),
+    tauInfinite: allTau.filter((t) => t === Infinity).length,
+    tauNaN: allTau.filter((t) => Number.isNaN(t)).length,
+    tauClosedForm: arch === 'const' ? constTau(cfg.const_s) : null,
+    curves,
+    gates,
+    theory,
+  };
+}
+
+/** Every architecture of an experiment, from its loaded runs (any status with a result). */
+export function shapeExperiment(cfg: ExperimentConfig, runs: readonly LoadedRun[]): ExperimentResults {
+  return { archs: byArch(runs, cfg).map(([arch, rs]) => shapeArch(arch, rs, cfg)), Ns: [...cfg.N_grid], eps: cfg.eps };
+}
+
