@@ -1,0 +1,86 @@
+/**
+ * Screenshots of the main views at 1280×800 (light theme, and the results
+ * in the dark theme) into docs/screenshots/, shown in the README. They are
+ * taken from the same run as the tests, so they stay current.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { call, waitFinished } from './api';
+import { expectChartRendered } from './charts';
+import { open } from './ui';
+
+const DIR = join(import.meta.dirname, '..', 'docs', 'screenshots');
+
+async function shot(page: Page, name: string): Promise<void> {
+  // no hover tooltip; let layout, fonts and the last chart frame settle
+  await page.mouse.move(640, 790);
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(DIR, `${name}.png`) });
+}
+
+test('screenshots of the main views', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  mkdirSync(DIR, { recursive: true });
+  const a = await call(request, 'createExperiment', { name: 'smoke · adamw', preset: 'smoke', tags: ['demo'], config: { seeds: [212, 213] } });
+  const b = await call(request, 'createExperiment', { name: 'smoke · sgd_momentum', preset: 'smoke', tags: ['demo'], config: { seeds: [212, 213], optimizer: 'sgd_momentum' } });
+  await waitFinished(request, a.id, 90_000);
+  await waitFinished(request, b.id, 90_000);
+
+  await open(page, '/experiments');
+  await expect(page.getByTestId(`experiment-status-${b.id}`)).toHaveAttribute('data-status', 'done');
+  await shot(page, 'experiments');
+
+  await open(page, '/new');
+  await page.getByTestId('new-preset-quick').click();
+  await expect(page.getByTestId('estimate-wall')).not.toHaveText('—');
+  await shot(page, 'new-experiment');
+
+  await open(page, `/experiments/${a.id}`);
+  await expectChartRendered(page, 'chart-hn');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.getByTestId('chart-hn').scrollIntoViewIfNeeded();
+  await shot(page, 'results');
+  await page.getByTestId('chart-alpha').scrollIntoViewIfNeeded();
+  await expectChartRendered(page, 'chart-alpha');
+  await shot(page, 'results-statistics');
+
+  await open(page, '/compare');
+  for (const id of [a.id, b.id]) {
+    await page.getByTestId('compare-pick').click();
+    await page.getByTestId(`compare-option-${id}`).click();
+  }
+  await page.keyboard.press('Escape');
+  await expectChartRendered(page, 'chart-compare-hn', { minSeries: 2 });
+  await shot(page, 'compare');
+
+  await open(page, '/theory');
+  await expectChartRendered(page, 'chart-theory-hn');
+  await shot(page, 'theory-explorer');
+
+  await open(page, '/noise');
+  await page.getByTestId('noise-draw').click();
+  await expectChartRendered(page, 'chart-noise-tail', { minPoints: 10 });
+  await shot(page, 'noise-lab');
+
+  await open(page, '/settings');
+  await expect(page.getByTestId('settings-datadir')).toBeVisible();
+  await shot(page, 'settings');
+
+  // a running run for the live view, cancelled afterwards
+  const q = await call(request, 'createExperiment', { name: 'quick · gru', preset: 'quick', config: { models: ['gru'], seeds: [3], epochs: 200 } });
+  await open(page, '/live');
+  await expect(page.getByTestId(`live-epoch-${q.runs[0]!.id}`)).toHaveText(/\d+ \/ 200/, { timeout: 30_000 });
+  await shot(page, 'live-runs');
+  await call(request, 'cancelExperiment', { id: q.id });
+
+  // the dark theme
+  await open(page, `/experiments/${a.id}`);
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveClass(/dark/);
+  await expectChartRendered(page, 'chart-hn');
+  await shot(page, 'results-dark');
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).not.toHaveClass(/dark/);
+});
