@@ -1,7 +1,9 @@
 /**
  * Screenshots of the main views at 1280×800 (light theme, and the results
- * in the dark theme) into docs/screenshots/, shown in the README. They are
- * taken from the same run as the tests, so they stay current.
+ * in the dark theme), from the same run as the tests. By default they go to
+ * test-results/screenshots/ (so a test run leaves the checkout clean);
+ * `LW_UPDATE_SCREENSHOTS=1 npm run test:e2e` writes docs/screenshots/, the
+ * images the README shows.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,9 @@ import { call, waitFinished } from './api';
 import { expectChartRendered } from './charts';
 import { open } from './ui';
 
-const DIR = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const DIR = process.env.LW_UPDATE_SCREENSHOTS === '1'
+  ? join(import.meta.dirname, '..', 'docs', 'screenshots')
+  : join(import.meta.dirname, '..', 'test-results', 'screenshots');
 
 async function shot(page: Page, name: string): Promise<void> {
   // no hover tooltip; let layout, fonts and the last chart frame settle
