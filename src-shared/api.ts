@@ -46,6 +46,21 @@ export interface ListExperimentsArg {
   offset?: number;
 }
 
+export interface GetRunResultArg {
+  runId: number;
+  /** include diagnostics.muUnits (default true); false: an empty list, the BLOBs are not read */
+  muUnits?: boolean;
+}
+
+/** most run ids in one getRunResults call */
+export const MAX_RUN_RESULTS_BATCH = 100;
+
+export interface GetRunResultsArg {
+  runIds: number[];
+  /** include diagnostics.muUnits (default true) */
+  muUnits?: boolean;
+}
+
 export interface ExperimentList {
   /** experiments matching the filter, newest first */
   items: ExperimentSummary[];
@@ -282,7 +297,18 @@ export interface Api {
 
   // runs
   getRun(arg: { runId: number }): Promise<RunRecord>;
-  getRunResult(arg: { runId: number }): Promise<RunResult | null>;
+  /**
+   * A run's stored result (null when none is stored). `muUnits: false` leaves
+   * out the per-unit envelopes (diagnostics.muUnits is then an empty list; the
+   * lag grid, summaries, τ fits and all else are there): most of a paper-sized
+   * result's bytes, needed only to draw per-unit envelopes. Default true.
+   */
+  getRunResult(arg: GetRunResultArg): Promise<RunResult | null>;
+  /**
+   * getRunResult of several runs in one call (at most MAX_RUN_RESULTS_BATCH
+   * ids, each an existing run): the results in the order of `runIds`.
+   */
+  getRunResults(arg: GetRunResultsArg): Promise<(RunResult | null)[]>;
   listRunEvents(arg: { runId: number; afterId?: number; limit?: number }): Promise<RunEvent[]>;
   cancelRun(arg: { runId: number }): Promise<RunRecord>;
   rerunRun(arg: { runId: number }): Promise<RunRecord>;
@@ -316,7 +342,7 @@ export type ApiMethod = keyof Api;
 export const API_METHODS: readonly ApiMethod[] = [
   'listExperiments', 'getExperiment', 'createExperiment', 'updateExperiment', 'duplicateExperiment',
   'deleteExperiment', 'resumeExperiment', 'cancelExperiment',
-  'getRun', 'getRunResult', 'listRunEvents', 'cancelRun', 'rerunRun',
+  'getRun', 'getRunResult', 'getRunResults', 'listRunEvents', 'cancelRun', 'rerunRun',
   'getQueue', 'pauseQueue', 'resumeQueue', 'setWorkers',
   'validateConfig', 'estimateRuns',
   'exportData', 'importResults',

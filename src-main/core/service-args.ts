@@ -7,7 +7,7 @@
  * (parseConfig through resolveConfig), never here.
  */
 import {
-  ApiError, NOISE_LAB_LIMITS, type EstimateAlphaArg, type ExperimentFilter, type ExportFormat, type NoiseLabSweepArg,
+  ApiError, MAX_RUN_RESULTS_BATCH, NOISE_LAB_LIMITS, type EstimateAlphaArg, type ExperimentFilter, type ExportFormat, type NoiseLabSweepArg,
   type StableDrawArg,
 } from '../../src-shared/api';
 import { ALPHA_METHODS, ARCH_NAMES, OPTIMIZER_NAMES, type AlphaMethod, type ConfigError } from '../../src-shared/config';
@@ -196,6 +196,34 @@ export function checkId(method: string, arg: unknown, key = 'id'): number {
   const id = a.id(key);
   a.done();
   return id!;
+}
+
+/** `{ runId, muUnits? }` (GetRunResultArg) */
+export function checkGetRunResultArg(arg: unknown): { runId: number; muUnits: boolean } {
+  const a = new Args('getRunResult', arg, ['runId', 'muUnits']);
+  const runId = a.id('runId');
+  const muUnits = a.bool('muUnits');
+  a.done();
+  return { runId: runId!, muUnits: muUnits ?? true };
+}
+
+/** `{ runIds, muUnits? }` (GetRunResultsArg): 1 to MAX_RUN_RESULTS_BATCH positive integer ids */
+export function checkGetRunResultsArg(arg: unknown): { runIds: number[]; muUnits: boolean } {
+  const a = new Args('getRunResults', arg, ['runIds', 'muUnits']);
+  const v = a.obj.runIds;
+  let runIds: number[] = [];
+  if (v === undefined) a.add('runIds', `runIds is required: a list of 1 to ${MAX_RUN_RESULTS_BATCH} run ids`);
+  else if (!Array.isArray(v) || v.length < 1 || v.length > MAX_RUN_RESULTS_BATCH) {
+    a.add('runIds', `runIds must be a list of 1 to ${MAX_RUN_RESULTS_BATCH} run ids (got ${describe(v)})`);
+  } else {
+    v.forEach((x, i) => {
+      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) a.add(`runIds[${i}]`, `runIds[${i}] must be a positive integer id (got ${describe(x)})`);
+    });
+    runIds = v as number[];
+  }
+  const muUnits = a.bool('muUnits');
+  a.done();
+  return { runIds, muUnits: muUnits ?? true };
 }
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'zip', 'pdf'];

@@ -35,7 +35,7 @@ import { HostRegistry, recoverInterruptedRuns } from './host-registry';
 import { MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
 import { drawStable, estimate, noiseLabSweep } from './noise-lab';
 import {
-  Args, checkEstimateAlphaArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
+  Args, checkEstimateAlphaArg, checkGetRunResultArg, checkGetRunResultsArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
   MAX_PATH,
 } from './service-args';
 import {
@@ -267,9 +267,15 @@ export function createService(opts: ServiceOptions): Service {
     },
 
     async getRunResult(arg) {
-      const runId = checkId('getRunResult', arg, 'runId');
+      const { runId, muUnits } = checkGetRunResultArg(arg);
       requireRun(runId);
-      return store.getRunResult(runId);
+      return store.getRunResult(runId, { muUnits });
+    },
+
+    async getRunResults(arg) {
+      const { runIds, muUnits } = checkGetRunResultsArg(arg);
+      for (const id of runIds) requireRun(id);
+      return runIds.map((id) => store.getRunResult(id, { muUnits }));
     },
 
     async listRunEvents(arg) {

@@ -273,9 +273,16 @@ interface ResultRow {
 
 type Num = number | null;
 
-function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number): RunDiagnostics {
-  // raw rows (arrays in SELECT order): about twice as fast as row objects for thousands of rows
-  const env = ctx.rawSql('SELECT ell, mu FROM unit_envelopes WHERE run_id = ? ORDER BY idx').all(runId) as [number, Buffer][];
+/** What getRunResult reads. */
+export interface GetRunResultOptions {
+  /** read the per-unit envelopes (μ BLOBs, most of a result's bytes); false: diagnostics.muUnits is [] (default true) */
+  muUnits?: boolean;
+}
+
+function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number, muUnits: boolean): RunDiagnostics {
+  // raw rows (arrays in SELECT order): about twice as fast as row objects for thousands of rows;
+  // the lag grid comes from the same table either way (one query, the BLOB column only when wanted)
+  const env = ctx.rawSql(`SELECT ell${muUnits ? ', mu' : ''} FROM unit_envelopes WHERE run_id = ? ORDER BY idx`).all(runId) as [number, Buffer?][];
   const summary = (ctx.rawSql(`SELECT ell, mu_l1_mean, log_mu_l1_mean, alpha_hat, sigma_alpha_hat, N_required_at_eps, best_snr,
       err_at_best_snr, best_N_for_ell, mbar_scalar, alpha_reliable, alpha_method, n_samples
     FROM lag_summary WHERE run_id = ? ORDER BY idx`).all(runId) as [number, Num, Num, Num, Num, Num, Num, Num, Num, Num, number, string, Num][])
@@ -312,7 +319,7 @@ function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number): R
   return {
     lags: env.map((r) => r[0]),
     summary,
-    muUnits: env.map((r) => blobToF64(r[1])),
+    muUnits: muUnits ? env.map((r) => blobToF64(r[1]!)) : [],
     H_N,
     tau,
     envelope: {
@@ -327,8 +334,11 @@ function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number): R
   };
 }
 
-/** The stored result of a run, or null when none is stored (unknown run: StoreNotFoundError). */
-export function getRunResult(ctx: StoreContext, runId: number): RunResult | null {
+/**
+ * The stored result of a run, or null when none is stored (unknown run:
+ * StoreNotFoundError). `muUnits: false` skips the per-unit envelope BLOBs.
+ */
+export function getRunResult(ctx: StoreContext, runId: number, opts: GetRunResultOptions = {}): RunResult | null {
   return ctx.db.transaction(() => {
     requireRun(ctx, runId);
     const r = ctx.sql<ResultRow>(`SELECT kernels, wall_ms, train_ms, diagnostics_ms, result_saved_at, diverged, diverged_epoch,
@@ -348,7 +358,7 @@ export function getRunResult(ctx: StoreContext, runId: number): RunResult | null
       cancelled: boolOut(r.cancelled),
       kernelsName: r.kernels ?? '',
       wallMs: r.wall_ms ?? NaN,
-      diagnostics: r.diagnostics_batch_size !== null ? readDiagnostics(ctx, runId, r.diagnostics_batch_size) : null,
+      diagnostics: r.diagnostics_batch_size !== null ? readDiagnostics(ctx, runId, r.diagnostics_batch_size, opts.muUnits ?? true) : null,
     };
     if (r.train_ms !== null) out.trainMs = r.train_ms;
     if (r.diagnostics_ms !== null) out.diagnosticsMs = r.diagnostics_ms;

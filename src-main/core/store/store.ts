@@ -24,7 +24,7 @@ import {
   setExperimentTags, type CreateExperimentOptions, type ExperimentList, type ListExperimentsOptions,
 } from './experiments';
 import { importExperiment, type ImportExperimentSpec } from './imports';
-import { getRunResult, saveRunResult, type SaveRunResultOptions } from './results';
+import { getRunResult, saveRunResult, type GetRunResultOptions, type SaveRunResultOptions } from './results';
 import {
   appendRunEvent, getRun, listRunEvents, listRuns, listRunsByStatus, markRunningInterrupted, saveProgress, setRunStatus,
   type SetRunStatusOptions,
@@ -148,8 +148,8 @@ export class Store {
     return saveRunResult(this.ctx, runId, result, opts);
   }
 
-  getRunResult(runId: number): RunResult | null {
-    return getRunResult(this.ctx, runId);
+  getRunResult(runId: number, opts: GetRunResultOptions = {}): RunResult | null {
+    return getRunResult(this.ctx, runId, opts);
   }
 }
 

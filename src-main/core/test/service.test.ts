@@ -6,7 +6,7 @@
  * closed forms, the system information.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, API_METHODS, type ApiEvent } from '../../../src-shared/api';
+import { ApiError, API_METHODS, MAX_RUN_RESULTS_BATCH, type ApiEvent } from '../../../src-shared/api';
 import { PRESETS } from '../../../src-shared/presets';
 import { epochFlops, makespan, QUICK_EPOCH_SECONDS, QUICK_SHAPE, runCost, stepFlops } from '../estimate';
 import { testService, tinyConfig } from './service-helpers';
@@ -53,6 +53,11 @@ describe('a smoke experiment end to end: Api → scheduler → pool → store', 
       expect(d.summary.map((x) => x.ell)).toEqual(lags);
       expect(d.muUnits).toHaveLength(lags.length);
       for (const mu of d.muUnits) expect(mu).toHaveLength(PRESETS.smoke.H);
+      // muUnits: true is the default; false leaves only the per-unit envelopes out
+      expect(await s.api.getRunResult({ runId: run.id, muUnits: true })).toEqual(r);
+      const lean = (await s.api.getRunResult({ runId: run.id, muUnits: false }))!;
+      expect(lean.diagnostics!.muUnits).toEqual([]);
+      expect({ ...lean, diagnostics: { ...lean.diagnostics!, muUnits: d.muUnits } }).toEqual(r);
       expect(d.H_N.map((x) => x.N)).toEqual(PRESETS.smoke.N_grid);
       // ConstGate's closed form (§6): τ = -1/log(1 - s), s = 0.05
       if (run.arch === 'const') expect(d.constTau!.tau).toBeCloseTo(-1 / Math.log(0.95), 12);
@@ -63,6 +68,13 @@ describe('a smoke experiment end to end: Api → scheduler → pool → store', 
       expect(log.at(-1)!.message).toBe('running → done');
       expect(log.some((x) => x.kind === 'progress' && x.message.startsWith('diagnostics lags'))).toBe(true);
     }
+    // the batched read: the same results in the order asked, with or without the per-unit envelopes
+    const ids = e.runs.map((x) => x.id).reverse();
+    const one = await Promise.all(ids.map((runId) => s.api.getRunResult({ runId })));
+    expect(await s.api.getRunResults({ runIds: ids })).toEqual(one);
+    const batchLean = await s.api.getRunResults({ runIds: ids, muUnits: false });
+    expect(batchLean).toEqual(await Promise.all(ids.map((runId) => s.api.getRunResult({ runId, muUnits: false }))));
+    expect(batchLean.map((x) => x!.diagnostics!.muUnits.length)).toEqual(ids.map(() => 0));
     // events: created, each run running then done, progress in between, the queue
     const types = new Set(s.events.map((x) => x.type));
     for (const t of ['experiment-created', 'run-status', 'run-progress', 'queue', 'experiment-updated']) expect(types).toContain(t);
@@ -191,6 +203,15 @@ describe('every kind of invalid configuration or argument: a clear error naming 
     await expectInvalid(s.api.getExperiment(undefined as never), '');
     await expectInvalid(s.api.getExperiment('1' as never), '');
     await expectInvalid(s.api.getRun({} as never), 'runId');
+    await expectInvalid(s.api.getRunResult({ runId: 1, muUnits: 'no' } as never), 'muUnits');
+    await expectInvalid(s.api.getRunResult({ runId: 0, muUnits: false }), 'runId');
+    await expectInvalid(s.api.getRunResult({ runId: 1, mu: false } as never), 'mu');
+    await expectInvalid(s.api.getRunResults({} as never), 'runIds');
+    await expectInvalid(s.api.getRunResults({ runIds: [] }), 'runIds');
+    await expectInvalid(s.api.getRunResults({ runIds: 3 } as never), 'runIds');
+    await expectInvalid(s.api.getRunResults({ runIds: Array.from({ length: MAX_RUN_RESULTS_BATCH + 1 }, (_, i) => i + 1) }), 'runIds');
+    await expectInvalid(s.api.getRunResults({ runIds: [1, 'x', 2] } as never), 'runIds[1]');
+    await expectInvalid(s.api.getRunResults({ runIds: [1], muUnits: 1 } as never), 'muUnits');
     await expectInvalid(s.api.listExperiments({ filter: { arch: 'rnn' as never } }), 'filter.arch');
     await expectInvalid(s.api.listExperiments({ limit: 0 }), 'limit');
     await expectInvalid(s.api.listRunEvents({ runId: 1, limit: 0 }), 'limit');
@@ -202,7 +223,7 @@ describe('every kind of invalid configuration or argument: a clear error naming 
     await expectInvalid(s.api.exportData({ experimentId: 1, format: 'docx' as never }), 'format');
     await expectInvalid(s.api.importResults({ path: '' }), 'path');
     // well-formed, but nothing there
-    for (const p of [s.api.getExperiment({ id: 99 }), s.api.getRun({ runId: 99 }), s.api.getRunResult({ runId: 99 }), s.api.cancelRun({ runId: 99 }),
+    for (const p of [s.api.getExperiment({ id: 99 }), s.api.getRun({ runId: 99 }), s.api.getRunResult({ runId: 99 }), s.api.getRunResults({ runIds: [99] }), s.api.cancelRun({ runId: 99 }),
       s.api.resumeExperiment({ id: 99 }), s.api.exportData({ experimentId: 99, format: 'csv' })]) {
       expect((await apiError(p)).code).toBe('not-found');
     }

@@ -81,7 +81,17 @@ export function createFakeService(): FakeService {
         default: return fakeRun(arg.runId);
       }
     },
-    async getRunResult(arg) { rec('getRunResult', arg); return arg.runId === 0 ? null : runResult; },
+    async getRunResult(arg) {
+      rec('getRunResult', arg);
+      if (arg.runId === 0) return null;
+      // muUnits: false leaves the per-unit envelopes out (GetRunResultArg)
+      return arg.muUnits === false && runResult.diagnostics ? { ...runResult, diagnostics: { ...runResult.diagnostics, muUnits: [] } } : runResult;
+    },
+    async getRunResults(arg) {
+      rec('getRunResults', arg);
+      const lean = arg?.muUnits === false && runResult.diagnostics ? { ...runResult, diagnostics: { ...runResult.diagnostics, muUnits: [] } } : runResult;
+      return (arg?.runIds ?? []).map((id) => (id === 0 ? null : lean));
+    },
     async listRunEvents(arg) { rec('listRunEvents', arg); return []; },
     async cancelRun(arg) { rec('cancelRun', arg); return fakeRun(arg.runId); },
     async rerunRun(arg) { rec('rerunRun', arg); return fakeRun(arg.runId); },

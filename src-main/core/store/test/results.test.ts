@@ -83,6 +83,21 @@ describe('save and read back', () => {
     expect('trainMs' in back).toBe(false);
   });
 
+  it('muUnits: false reads everything but the per-unit envelopes (an empty list); true and the default read them', () => {
+    const id = runningRun();
+    const result = sampleResult(4, { diagnostics: sampleDiagnostics(4, 6, 3, true) });
+    s.store.saveRunResult(id, result);
+    expectBitExact(s.store.getRunResult(id, { muUnits: true }), result);
+    const lean = s.store.getRunResult(id, { muUnits: false })!;
+    expect(lean.diagnostics!.muUnits).toEqual([]);
+    expect(lean.diagnostics!.lags).toEqual(result.diagnostics!.lags);
+    expectBitExact(lean, { ...result, diagnostics: { ...result.diagnostics!, muUnits: [] } });
+    // a result without diagnostics is the same either way
+    const bare = runningRun();
+    s.store.saveRunResult(bare, sampleResult(5, { diagnostics: null }));
+    expect(s.store.getRunResult(bare, { muUnits: false })).toEqual(s.store.getRunResult(bare));
+  });
+
   it('no result yet: null; unknown run: an error', () => {
     const id = runningRun();
     expect(s.store.getRunResult(id)).toBeNull();
