@@ -20,6 +20,12 @@
  * Diagnostics steps are logged as run events at each tenth of a stage. The finished result is written with `store.saveRunResult` (one
  * transaction), which also records the kernels used.
  *
+ * Backend: runs that ask for `backend: auto` start once the WebGPU probe has
+ * answered (src-workers/backends/webgpu/probe.ts: a child process, about
+ * 0.1 s, once per process, 10 s at most), and each gets a 'backend' event with
+ * the selection and its reason (src-workers/backends/select.ts) before it
+ * trains. Runs are CPU runs until the GPU backend exists.
+ *
  * Cancel: a queued run is marked cancelled at once; a running one gets its
  * flag set and stops at its next mini-batch (or diagnostic batch / lag), its
  * partial result saved as cancelled. Pause: nothing new starts, running runs
@@ -30,6 +36,8 @@ import { availableParallelism } from 'node:os';
 import type { ApiEvent, QueueState } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
 import type { ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
+import { selectBackend, type WebGpuProbe } from '../../src-workers/backends/select';
+import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { createRunPool, type RunPool } from '../../src-workers/tasks/pool';
 import type { ProgressMessage, RunUnitOutput } from '../../src-workers/tasks/protocol';
 import { runCost, type RunCost } from './estimate';
@@ -85,6 +93,8 @@ export interface SchedulerOptions {
   events?: EventBus<ApiEvent>;
   /** internal problems that must not stop the scheduler (default: console.warn) */
   warn?: (message: string) => void;
+  /** WebGPU adapter detection, for the selection event of `auto` runs (default: probeWebGpu) */
+  backendProbe?: () => Promise<WebGpuProbe>;
 }
 
 interface PoolSlot {
@@ -159,6 +169,9 @@ export class Scheduler {
   private closed = false;
   private pumping = false;
   private idleWaiters: (() => void)[] = [];
+  /** the WebGPU probe's answer once known (asked at the first `auto` run) */
+  private probe: WebGpuProbe | null = null;
+  private probing = false;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
@@ -317,6 +330,10 @@ export class Scheduler {
   private startRun(queued: RunRecord): boolean {
     const config = this.configOf(queued.experimentId);
     if (!config) return false;
+    if (config.backend === 'auto' && !this.probe) {
+      this.askProbe(); // the run starts when it answers
+      return false;
+    }
     const registry = this.opts.registry ?? null;
     registry?.claim(queued.id); // before it is marked running: another process's recovery must see the claim
     let run: RunRecord;
@@ -337,6 +354,7 @@ export class Scheduler {
     };
     this.flights.set(run.id, f);
     slot.active++;
+    if (config.backend === 'auto') this.recordBackend(run.id, this.probe!);
     this.events.emit({ type: 'run-status', run });
     this.experimentChanged(run.experimentId);
     this.queueChanged();
@@ -344,6 +362,32 @@ export class Scheduler {
       .run({ config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf }, (m) => this.onMessage(f, m))
       .then((out) => this.finish(f, out, null), (err: unknown) => this.finish(f, null, err));
     return true;
+  }
+
+  /** Start the WebGPU probe once; queued `auto` runs start when it answers. */
+  private askProbe(): void {
+    if (this.probing) return;
+    this.probing = true;
+    const answer = (p: WebGpuProbe) => {
+      this.probe = p;
+      this.pump();
+    };
+    (this.opts.backendProbe ?? probeWebGpu)().then(answer, (err: unknown) => answer({
+      available: false, fallback: false, vendor: '', architecture: '', description: '', reason: `the WebGPU probe failed: ${describeError(err)}`,
+    }));
+  }
+
+  /** Log which backend `auto` chose for a run, and why (DESIGN.md §3). */
+  private recordBackend(runId: number, p: WebGpuProbe): void {
+    const c = selectBackend('auto', p);
+    try {
+      this.store.appendRunEvent(runId, 'backend', `backend auto → ${c.backend}: ${c.reason}`, {
+        requested: 'auto', backend: c.backend, reason: c.reason,
+        adapter: { available: p.available, fallback: p.fallback, vendor: p.vendor, architecture: p.architecture, description: p.description },
+      });
+    } catch (err) {
+      this.warn(`recording the backend of run ${runId}: ${describeError(err)}`);
+    }
   }
 
   // --- progress -----------------------------------------------------------

@@ -29,6 +29,8 @@ import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } fr
 import { PRESET_NAMES } from '../../src-shared/presets';
 import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
 import { createKernels } from '../../src-workers/engine/backend';
+import { describeWebGpu, webgpuProblem, type WebGpuProbe } from '../../src-workers/backends/select';
+import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { estimateExperiment } from './estimate';
 import { EventBus } from './event-bus';
 import { HostRegistry, recoverInterruptedRuns } from './host-registry';
@@ -61,6 +63,8 @@ export interface ServiceOptions {
   progressIntervalMs?: number;
   /** internal problems (default console.warn) */
   warn?: (message: string) => void;
+  /** WebGPU adapter detection (default: probeWebGpu, cached per process; tests pass fakes) */
+  webgpuProbe?: () => Promise<WebGpuProbe>;
 }
 
 export interface Service {
@@ -86,12 +90,9 @@ function cpuKernelName(): string {
   return cpuKernels;
 }
 
-/** Whether a backend can run here (WebGPU: not until the GPU backend exists). */
-function backendProblem(cfg: ExperimentConfig): ConfigError | null {
-  if (cfg.backend === 'webgpu') {
-    return { field: 'backend', message: 'backend webgpu is not available in this version (the GPU backend is not built yet): use auto or cpu' };
-  }
-  return null;
+/** Whether a backend can run here (WebGPU: not until the GPU backend exists; the message names the adapter). */
+async function backendProblem(cfg: ExperimentConfig, probe: () => Promise<WebGpuProbe>): Promise<ConfigError | null> {
+  return cfg.backend === 'webgpu' ? webgpuProblem(await probe()) : null;
 }
 
 /** Map anything thrown to an ApiError. */
@@ -113,6 +114,7 @@ export function createService(opts: ServiceOptions): Service {
   const store = opts.store ?? openStore({ dataDir: opts.dataDir!, ...(opts.migrationsDir ? { migrationsDir: opts.migrationsDir } : {}) });
   const dataDir = opts.dataDir ?? dirname(store.path);
   const warn = opts.warn ?? ((m: string) => console.warn(`workstation: ${m}`));
+  const webgpuProbe = opts.webgpuProbe ?? probeWebGpu;
   const events = new EventBus<ApiEvent>((err) => warn(`an event listener threw: ${err instanceof Error ? err.message : String(err)}`));
   let registry: HostRegistry | null = null;
   let scheduler: Scheduler;
@@ -126,6 +128,7 @@ export function createService(opts: ServiceOptions): Service {
       ...(opts.workerFile ? { workerFile: opts.workerFile } : {}),
       ...(opts.paused ? { paused: true } : {}),
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+      backendProbe: webgpuProbe,
     });
   } catch (err) {
     registry?.close();
@@ -148,11 +151,11 @@ export function createService(opts: ServiceOptions): Service {
   };
 
   /** preset < config overrides, through the shared schema; plus backend availability */
-  const resolve = (preset: string | undefined, config: Record<string, unknown> | undefined, base?: ExperimentConfig):
-    { ok: true; config: ExperimentConfig } | { ok: false; errors: ConfigError[] } => {
+  const resolve = async (preset: string | undefined, config: Record<string, unknown> | undefined, base?: ExperimentConfig):
+    Promise<{ ok: true; config: ExperimentConfig } | { ok: false; errors: ConfigError[] }> => {
     const r = base ? resolveConfig(base, config) : resolveConfig(preset ?? null, config);
     if (!r.ok) return r;
-    const b = backendProblem(r.config);
+    const b = await backendProblem(r.config, webgpuProbe);
     return b ? { ok: false, errors: [b] } : r;
   };
   const invalidConfig = (errors: ConfigError[]) => new ApiError('invalid', `invalid configuration: ${errors.map((e) => e.message).join('; ')}`, errors);
@@ -193,7 +196,7 @@ export function createService(opts: ServiceOptions): Service {
       let resolved: ExperimentConfig | null = null;
       // the configuration is checked only once its parts are of the right kind (else those errors say enough)
       if ((a.obj.preset === undefined || preset !== undefined) && (a.obj.config === undefined || config !== undefined)) {
-        const r = resolve(preset, config);
+        const r = await resolve(preset, config);
         if (r.ok) resolved = r.config;
         else a.errors.push(...r.errors);
       }
@@ -228,7 +231,7 @@ export function createService(opts: ServiceOptions): Service {
       const start = a.bool('start') ?? true;
       a.done();
       const src = requireExperiment(id!);
-      const r = resolve(undefined, config, src.config);
+      const r = await resolve(undefined, config, src.config);
       if (!r.ok) throw invalidConfig(r.errors);
       const copyName = name ?? `${src.name} (copy)`.slice(0, 200);
       return create(copyName, r.config, { tags: src.tags, notes: src.notes, preset: src.preset }, start);
@@ -326,7 +329,7 @@ export function createService(opts: ServiceOptions): Service {
       const preset = a.oneOf('preset', PRESET_NAMES);
       const config = a.record('config');
       if (a.errors.length > 0) return { ok: false, errors: a.errors };
-      const r = resolve(preset, config);
+      const r = await resolve(preset, config);
       if (!r.ok) return { ok: false, errors: r.errors };
       return { ok: true, config: r.config, runs: expandRuns(r.config) };
     },
@@ -336,7 +339,7 @@ export function createService(opts: ServiceOptions): Service {
       const preset = a.oneOf('preset', PRESET_NAMES);
       const config = a.record('config');
       a.done();
-      const r = resolve(preset, config);
+      const r = await resolve(preset, config);
       if (!r.ok) throw invalidConfig(r.errors);
       const e = estimateExperiment(r.config, Math.max(1, scheduler.workers));
       return { runs: e.runs, cpuSeconds: e.cpuSeconds, wallSeconds: e.wallSeconds, peakBytesPerRun: e.peakBytesPerRun };
@@ -378,7 +381,7 @@ export function createService(opts: ServiceOptions): Service {
         host: opts.host,
         backends: [
           { name: 'cpu', available: true, description: `CPU: ${cpuKernelName()} kernels, one run per worker thread` },
-          { name: 'webgpu', available: false, description: 'WebGPU: not available in this version (the GPU backend is not built yet)' },
+          describeWebGpu(await webgpuProbe()),
         ],
         platform: `${platform()} ${cpuArch()}`,
         node: process.version,

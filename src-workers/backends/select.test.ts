@@ -1,0 +1,114 @@
+/**
+ * Backend selection rules (DESIGN.md §3): `auto` takes WebGPU only for a usable
+ * hardware adapter (info.isFallbackAdapter false) and only once the GPU
+ * backend exists; software adapters are never picked by `auto`; an explicit
+ * `webgpu` is refused, naming the field and the detected adapter.
+ */
+import { describe, expect, it } from 'vitest';
+import { adapterFound, describeWebGpu, selectBackend, WEBGPU_BACKEND_BUILT, webgpuProblem, type WebGpuProbe } from './select';
+
+// the SwiftShader adapter as DESIGN.md §6 records it
+const swiftshader: WebGpuProbe = { available: true, fallback: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' };
+const hardware: WebGpuProbe = { available: true, fallback: false, vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' };
+const none: WebGpuProbe = { available: false, fallback: false, vendor: '', architecture: '', description: '', reason: 'no WebGPU adapter' };
+const noneExplained: WebGpuProbe = { ...none, reason: "no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1)" };
+const moduleMissing: WebGpuProbe = { ...none, reason: 'the webgpu package is not installed' };
+const noDevice: WebGpuProbe = { ...hardware, available: false, reason: 'requestDevice failed: out of memory' };
+const PROBES = { swiftshader, hardware, none, noneExplained, moduleMissing, noDevice };
+
+describe('selectBackend', () => {
+  it('cpu is always cpu', () => {
+    for (const p of Object.values(PROBES)) for (const built of [false, true]) {
+      expect(selectBackend('cpu', p, built)).toEqual({ backend: 'cpu', reason: 'cpu was asked for' });
+    }
+  });
+
+  it('auto never picks a software adapter, built or not', () => {
+    for (const built of [false, true]) {
+      expect(selectBackend('auto', swiftshader, built)).toEqual({ backend: 'cpu', reason: 'only a software adapter: SwiftShader driver 5.0.0' });
+    }
+  });
+
+  it('auto with no adapter: cpu, and the probe reason once', () => {
+    expect(selectBackend('auto', none)).toEqual({ backend: 'cpu', reason: 'no WebGPU adapter' });
+    expect(selectBackend('auto', noneExplained).reason).toBe("no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1)");
+    expect(selectBackend('auto', moduleMissing).reason).toBe('no WebGPU adapter (the webgpu package is not installed)');
+    expect(selectBackend('auto', { ...none, reason: undefined }).reason).toBe('no WebGPU adapter');
+  });
+
+  it('auto with an adapter that gave no device: cpu, naming it', () => {
+    expect(selectBackend('auto', noDevice, true)).toEqual({ backend: 'cpu', reason: 'WebGPU adapter NVIDIA H200 is not usable: requestDevice failed: out of memory' });
+  });
+
+  it('auto with a hardware adapter: webgpu once the GPU backend exists, else cpu saying why', () => {
+    expect(selectBackend('auto', hardware, true)).toEqual({ backend: 'webgpu', reason: 'hardware WebGPU adapter: NVIDIA H200' });
+    expect(selectBackend('auto', hardware, false)).toEqual({
+      backend: 'cpu', reason: 'a hardware WebGPU adapter was found (NVIDIA H200) but the GPU backend is not built yet',
+    });
+    // this version: the GPU backend is not built, so auto is cpu everywhere
+    expect(WEBGPU_BACKEND_BUILT).toBe(false);
+    for (const p of Object.values(PROBES)) expect(selectBackend('auto', p).backend).toBe('cpu');
+  });
+
+  it('an adapter without a description is named by vendor and architecture', () => {
+    expect(selectBackend('auto', { ...swiftshader, description: '' }).reason).toBe('only a software adapter: google swiftshader');
+    expect(selectBackend('auto', { ...swiftshader, description: '', vendor: '', architecture: '' }).reason).toBe('only a software adapter: an unnamed adapter');
+  });
+
+  it('explicit webgpu is webgpu (refusals come from webgpuProblem)', () => {
+    expect(selectBackend('webgpu', hardware, true)).toEqual({ backend: 'webgpu', reason: 'webgpu was asked for (adapter: NVIDIA H200)' });
+    expect(selectBackend('webgpu', none, true)).toEqual({ backend: 'webgpu', reason: 'webgpu was asked for (no WebGPU adapter)' });
+  });
+});
+
+describe('webgpuProblem', () => {
+  it('this version refuses webgpu, naming the field and the adapter when one exists', () => {
+    expect(webgpuProblem(swiftshader)).toEqual({
+      field: 'backend',
+      message: 'backend webgpu is not available in this version (the GPU backend is not built yet; detected adapter: SwiftShader driver 5.0.0, a software fallback): use auto or cpu',
+    });
+    expect(webgpuProblem(hardware)!.message).toBe(
+      'backend webgpu is not available in this version (the GPU backend is not built yet; detected adapter: NVIDIA H200): use auto or cpu');
+    expect(webgpuProblem(none)!.message).toBe(
+      'backend webgpu is not available in this version (the GPU backend is not built yet; no WebGPU adapter): use auto or cpu');
+  });
+
+  it('once built: any usable adapter (a software one too, for correctness runs); else refused with the reason', () => {
+    expect(webgpuProblem(hardware, true)).toBeNull();
+    expect(webgpuProblem(swiftshader, true)).toBeNull();
+    expect(webgpuProblem(none, true)).toEqual({ field: 'backend', message: 'backend webgpu is not available here (no WebGPU adapter): use auto or cpu' });
+    expect(webgpuProblem(noDevice, true)!.message).toBe(
+      'backend webgpu is not available here (WebGPU adapter NVIDIA H200 is not usable: requestDevice failed: out of memory): use auto or cpu');
+  });
+});
+
+describe('describeWebGpu (the Settings entry)', () => {
+  it('a software adapter: its description, vendor, architecture and that it is a fallback; unavailable until built', () => {
+    expect(describeWebGpu(swiftshader)).toEqual({
+      name: 'webgpu', available: false, fallback: true,
+      description: 'WebGPU adapter: SwiftShader driver 5.0.0 (google swiftshader), a software fallback adapter, never picked by auto; '
+        + 'the GPU backend is not built yet, so runs use the CPU',
+    });
+    expect(describeWebGpu(swiftshader, true)).toMatchObject({ available: true, fallback: true });
+  });
+
+  it('no adapter: the reason, no fallback flag', () => {
+    expect(describeWebGpu(noneExplained)).toEqual({
+      name: 'webgpu', available: false,
+      description: "WebGPU: no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1); the GPU backend is not built yet, so runs use the CPU",
+    });
+  });
+
+  it('a hardware adapter: available only once built; one that gave no device says why', () => {
+    expect(describeWebGpu(hardware)).toMatchObject({ available: false, fallback: false });
+    expect(describeWebGpu(hardware, true)).toEqual({ name: 'webgpu', available: true, fallback: false, description: 'WebGPU adapter: NVIDIA H200 (nvidia hopper)' });
+    expect(describeWebGpu(noDevice, true)).toEqual({
+      name: 'webgpu', available: false, fallback: false,
+      description: 'WebGPU adapter: NVIDIA H200 (nvidia hopper); not usable: requestDevice failed: out of memory',
+    });
+  });
+
+  it('adapterFound: an adapter counts even without a device', () => {
+    expect(Object.entries(PROBES).filter(([, p]) => adapterFound(p)).map(([k]) => k)).toEqual(['swiftshader', 'hardware', 'noDevice']);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Backend selection (DESIGN.md §3): pure functions of the requested backend
+ * and the WebGPU probe's answer (webgpu/probe.ts). No Node APIs here, so the
+ * rules are tested without any process or GPU.
+ *
+ *   selectBackend('auto', probe)  → webgpu only for a usable hardware adapter
+ *                                   (isFallbackAdapter false) once the GPU
+ *                                   backend exists; else cpu, with the reason
+ *   webgpuProblem(probe)          → the refusal of an explicit `backend: webgpu`
+ *                                   (field 'backend'), or null
+ *   describeWebGpu(probe)         → the webgpu entry of SystemInfo.backends
+ *
+ * Software adapters (SwiftShader, …) are never picked by `auto`; an explicit
+ * `webgpu` may use one once the kernels exist (correctness tests, §7 of DESIGN).
+ */
+
+export type RequestedBackend = 'auto' | 'cpu' | 'webgpu';
+
+/** What probeWebGpu found. Strings are '' when unknown. */
+export interface WebGpuProbe {
+  /** an adapter exists and gave a device */
+  available: boolean;
+  /** the adapter is a software fallback (adapter.info.isFallbackAdapter) */
+  fallback: boolean;
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** why it is not available (plain words), when it is not */
+  reason?: string;
+}
+
+export interface BackendChoice {
+  backend: 'cpu' | 'webgpu';
+  reason: string;
+}
+
+/** Whether the WGSL training kernels exist in this version (issue 6: not yet). */
+export const WEBGPU_BACKEND_BUILT = false;
+
+const NO_ADAPTER = 'no WebGPU adapter';
+
+/** Whether the probe saw an adapter at all (even one that gave no device). */
+export function adapterFound(p: WebGpuProbe): boolean {
+  return p.available || p.description !== '' || p.vendor !== '' || p.architecture !== '';
+}
+
+/** The adapter's name for messages: its description, else vendor and architecture. */
+export function adapterLabel(p: WebGpuProbe): string {
+  return p.description || [p.vendor, p.architecture].filter((s) => s !== '').join(' ') || 'an unnamed adapter';
+}
+
+/** "no WebGPU adapter" with the probe's reason, once. */
+function noAdapterText(p: WebGpuProbe): string {
+  if (!p.reason) return NO_ADAPTER;
+  return p.reason.startsWith(NO_ADAPTER) ? p.reason : `${NO_ADAPTER} (${p.reason})`;
+}
+
+/** Why an adapter that was found is not usable. */
+function unusableText(p: WebGpuProbe): string {
+  return `WebGPU adapter ${adapterLabel(p)} is not usable${p.reason ? `: ${p.reason}` : ''}`;
+}
+
+/** The backend a run uses for `requested`, and why. Explicit requests are checked by webgpuProblem first. */
+export function selectBackend(requested: RequestedBackend, probe: WebGpuProbe, built: boolean = WEBGPU_BACKEND_BUILT): BackendChoice {
+  if (requested === 'cpu') return { backend: 'cpu', reason: 'cpu was asked for' };
+  if (requested === 'webgpu') {
+    return { backend: 'webgpu', reason: `webgpu was asked for (${adapterFound(probe) ? `adapter: ${adapterLabel(probe)}` : noAdapterText(probe)})` };
+  }
+  if (!adapterFound(probe)) return { backend: 'cpu', reason: noAdapterText(probe) };
+  if (!probe.available) return { backend: 'cpu', reason: unusableText(probe) };
+  if (probe.fallback) return { backend: 'cpu', reason: `only a software adapter: ${adapterLabel(probe)}` };
+  if (!built) return { backend: 'cpu', reason: `a hardware WebGPU adapter was found (${adapterLabel(probe)}) but the GPU backend is not built yet` };
+  return { backend: 'webgpu', reason: `hardware WebGPU adapter: ${adapterLabel(probe)}` };
+}
+
+/** The refusal of an explicit `backend: webgpu` (names the field and the adapter), or null when it can run. */
+export function webgpuProblem(probe: WebGpuProbe, built: boolean = WEBGPU_BACKEND_BUILT): { field: 'backend'; message: string } | null {
+  const found = adapterFound(probe);
+  const adapter = found ? `detected adapter: ${adapterLabel(probe)}${probe.fallback ? ', a software fallback' : ''}` : NO_ADAPTER;
+  if (!built) {
+    return { field: 'backend', message: `backend webgpu is not available in this version (the GPU backend is not built yet; ${adapter}): use auto or cpu` };
+  }
+  if (probe.available) return null;
+  return { field: 'backend', message: `backend webgpu is not available here (${found ? unusableText(probe) : noAdapterText(probe)}): use auto or cpu` };
+}
+
+/** The webgpu entry of SystemInfo.backends: available only when runs can use it. */
+export function describeWebGpu(probe: WebGpuProbe, built: boolean = WEBGPU_BACKEND_BUILT):
+  { name: 'webgpu'; available: boolean; description: string; fallback?: boolean } {
+  const notBuilt = built ? '' : '; the GPU backend is not built yet, so runs use the CPU';
+  if (!adapterFound(probe)) return { name: 'webgpu', available: false, description: `WebGPU: ${noAdapterText(probe)}${notBuilt}` };
+  const kind = [probe.vendor, probe.architecture].filter((s) => s !== '').join(' ');
+  const parts = [
+    `WebGPU adapter: ${adapterLabel(probe)}${kind && probe.description ? ` (${kind})` : ''}`,
+    ...(probe.fallback ? ['a software fallback adapter, never picked by auto'] : []),
+  ];
+  const usable = probe.available ? '' : `; not usable: ${probe.reason ?? 'unknown reason'}`;
+  return {
+    name: 'webgpu', available: built && probe.available, fallback: probe.fallback,
+    description: `${parts.join(', ')}${usable}${notBuilt}`,
+  };
+}
