@@ -19,7 +19,8 @@
  * `build.externalizeDeps`), so native modules such as better-sqlite3 load from
  * node_modules (for Electron, with the binary of scripts/rebuild-native-electron.mjs).
  */
-import { dirname, relative, resolve, sep } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
@@ -57,6 +58,77 @@ function keepSourceRelativeUrls(): Plugin {
   };
 }
 
+/** The renderer's Element Plus plugin: every component its templates use, registered globally. */
+const ELEMENT_PLUS_USED = 'virtual:lw-element-plus';
+
+/** Source files of a folder, recursively (skipping tests). */
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceFiles(p));
+    else if (/\.(vue|ts)$/.test(e.name) && !/\.(test|spec)\.ts$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Element Plus components used by the renderer's templates (`<el-foo-bar`,
+ * `<ElFooBar`, `resolveComponent('ElFooBar')`), as export names (ElFooBar),
+ * sorted; `loading` when the v-loading directive is used.
+ */
+export function elementPlusUsage(sources: readonly string[]): { components: string[]; loading: boolean } {
+  const names = new Set<string>();
+  let loading = false;
+  const pascal = (kebab: string) => kebab.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  for (const src of sources) {
+    for (const m of src.matchAll(/<el-([a-z0-9]+(?:-[a-z0-9]+)*)[\s/>]/g)) names.add(`El${pascal(m[1]!)}`);
+    for (const m of src.matchAll(/<El([A-Z][A-Za-z0-9]*)[\s/>]/g)) names.add(`El${m[1]}`);
+    for (const m of src.matchAll(/resolveComponent\(\s*['"](?:el-([a-z0-9-]+)|El([A-Za-z0-9]+))['"]/g)) names.add(`El${m[1] ? pascal(m[1]) : m[2]}`);
+    if (/\sv-loading[\s=.:>]/.test(src)) loading = true;
+  }
+  return { components: [...names].sort(), loading };
+}
+
+/**
+ * `virtual:lw-element-plus`: a Vue plugin that registers the Element Plus
+ * components the renderer's sources use (elementPlusUsage over
+ * src-renderer/src), instead of all of them, so the built page loads and
+ * starts faster. The development server gets the full library (templates
+ * change while it runs).
+ */
+function elementPlusUsed(srcDir: string): Plugin {
+  let serve = false;
+  const resolved = `\0${ELEMENT_PLUS_USED}`;
+  return {
+    name: 'lw:element-plus-used',
+    configResolved(config) {
+      serve = config.command === 'serve';
+    },
+    resolveId(id) {
+      return id === ELEMENT_PLUS_USED ? resolved : null;
+    },
+    load(id) {
+      if (id !== resolved) return null;
+      if (serve) return `export { default } from 'element-plus';`;
+      const files = sourceFiles(srcDir);
+      for (const f of files) this.addWatchFile(f);
+      const { components, loading } = elementPlusUsage(files.map((f) => readFileSync(f, 'utf8')));
+      const imports = [...components, ...(loading ? ['ElLoading'] : [])];
+      return [
+        `import { ${imports.join(', ')} } from 'element-plus';`,
+        `const components = { ${components.join(', ')} };`,
+        'export default {',
+        '  install(app) {',
+        '    for (const [name, c] of Object.entries(components)) app.component(name, c);',
+        loading ? '    app.use(ElLoading);' : '',
+        '  },',
+        '};',
+      ].join('\n');
+    },
+  };
+}
+
 export default defineConfig({
   main: {
     plugins: [keepSourceRelativeUrls()],
@@ -78,8 +150,9 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src-renderer'),
     base: './',
-    plugins: [vue()],
+    plugins: [vue(), elementPlusUsed(resolve(root, 'src-renderer/src'))],
     build: {
+      minify: true,
       rollupOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
     },
   },

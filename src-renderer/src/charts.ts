@@ -18,3 +18,56 @@ use([
 ]);
 
 export const CHARTS_REGISTERED = true;
+
+/**
+ * One chart drawn per animation frame: when several come into view at once
+ * (a page's first screen, a long scroll), each is drawn in its own frame,
+ * nearest to the visible area first, so the page shows each chart as soon as
+ * it is ready and stays responsive in between.
+ */
+export interface DrawRequest {
+  /** px outside the visible area (0: visible); read when choosing the next */
+  distance(): number;
+  draw(): void;
+}
+
+const drawQueue: DrawRequest[] = [];
+let drawScheduled = false;
+
+function nextFrame(cb: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(cb);
+  else setTimeout(cb, 0);
+}
+
+function drawNext(): void {
+  drawScheduled = false;
+  if (drawQueue.length === 0) return;
+  let best = 0;
+  let bestDistance = Infinity;
+  drawQueue.forEach((r, i) => {
+    const d = r.distance();
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = i;
+    }
+  });
+  const [req] = drawQueue.splice(best, 1);
+  if (drawQueue.length > 0) {
+    drawScheduled = true;
+    nextFrame(drawNext);
+  }
+  req!.draw();
+}
+
+/** Queue a chart to draw; returns a function that withdraws it (unmounted before its turn). */
+export function requestDraw(req: DrawRequest): () => void {
+  drawQueue.push(req);
+  if (!drawScheduled) {
+    drawScheduled = true;
+    nextFrame(drawNext);
+  }
+  return () => {
+    const i = drawQueue.indexOf(req);
+    if (i >= 0) drawQueue.splice(i, 1);
+  };
+}

@@ -2,12 +2,15 @@
  * loadRunResults / loadMuUnits against a recording fake Api: the runs with a
  * result are fetched in batches WITHOUT the per-unit envelopes, results come
  * back in the runs' order, cached ones are not fetched again (a changed run
- * state is), progress counts runs; μ per unit is fetched once per run state.
+ * state is), progress counts runs; μ per unit is fetched once per run state;
+ * a prefetch (main.ts, when navigation to a results page starts) is taken
+ * over by the page: no request is made twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { Api, GetRunResultArg, GetRunResultsArg } from '../../../src-shared/api';
-import type { RunRecord, RunResult } from '../../../src-shared/results';
-import { forgetRunResults, loadMuUnits, loadRunResults } from './loader';
+import type { ExperimentDetail, RunRecord, RunResult } from '../../../src-shared/results';
+import { takePrefetchedDetail } from './fetch';
+import { forgetRunResults, loadMuUnits, loadRunResults, prefetchExperiment } from './loader';
 
 function rec(id: number, over: Partial<RunRecord> = {}): RunRecord {
   return { id, arch: 'gru', seed: id, status: 'done', finishedAt: 1000 + id, attempts: 1, hasResult: true, ...over } as RunRecord;
@@ -76,5 +79,75 @@ describe('loadMuUnits', () => {
     expect(calls).toEqual([{ method: 'getRunResult', arg: { runId: 7, muUnits: true } }]);
     await loadMuUnits(api, rec(7, { finishedAt: 5 }));
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('prefetchExperiment (results/fetch.ts)', () => {
+  function fakeExperimentApi(opts: { failBatches?: boolean } = {}) {
+    const { api: base, calls } = fakeApi();
+    const runs = Array.from({ length: 7 }, (_, i) => rec(i + 1));
+    let resolveResults: (() => void) | null = null;
+    const gate = new Promise<void>((r) => { resolveResults = r; });
+    const api = {
+      ...base,
+      async getExperiment(arg: { id: number }) {
+        calls.push({ method: 'getExperiment', arg: arg as unknown as GetRunResultsArg });
+        return { id: arg.id, runs, config: {} } as unknown as ExperimentDetail;
+      },
+      async getRunResults(arg: GetRunResultsArg) {
+        calls.push({ method: 'getRunResults', arg });
+        await gate; // held until released, so a second loader finds them in flight
+        if (opts.failBatches && arg.runIds.length > 1) throw new Error('host busy');
+        return arg.runIds.map((id) => result(id, false));
+      },
+    } as unknown as Api;
+    return { api, calls, runs, release: () => resolveResults!() };
+  }
+
+  it('the page takes the prefetched detail once and awaits the run results in flight instead of fetching them again', async () => {
+    forgetRunResults();
+    const { api, calls, runs, release } = fakeExperimentApi();
+    prefetchExperiment(api, 3);
+    prefetchExperiment(api, 3); // a second navigation start: no second request
+    const detail = await takePrefetchedDetail(3)!;
+    expect(detail.id).toBe(3);
+    expect(takePrefetchedDetail(3)).toBeNull();
+    await Promise.resolve();
+    const seen: [number, number][] = [];
+    const loading = loadRunResults(api, runs, (d, t) => seen.push([d, t]));
+    release();
+    const out = await loading;
+    expect(out.map((r) => r.record.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(calls.filter((c) => c.method === 'getExperiment')).toHaveLength(1);
+    expect(calls.filter((c) => c.method === 'getRunResults').map((c) => (c.arg as GetRunResultsArg).runIds)).toEqual([[1, 2, 3, 4, 5], [6, 7]]);
+    expect(seen.at(-1)).toEqual([7, 7]);
+  });
+
+  it('a failed prefetch of run results: the page fetches each of them itself', async () => {
+    forgetRunResults();
+    const { api, calls, runs, release } = fakeExperimentApi({ failBatches: true });
+    prefetchExperiment(api, 4);
+    await takePrefetchedDetail(4);
+    await Promise.resolve();
+    const loading = loadRunResults(api, runs);
+    release();
+    const out = await loading;
+    expect(out.map((r) => r.result.kernelsName)).toEqual(runs.map((r) => `k${r.id}`));
+    const ids = calls.filter((c) => c.method === 'getRunResults').map((c) => (c.arg as GetRunResultsArg).runIds);
+    expect(ids.slice(0, 2)).toEqual([[1, 2, 3, 4, 5], [6, 7]]); // the prefetch's batches (failed)
+    expect(ids.slice(2).sort((a, b) => a[0]! - b[0]!)).toEqual(runs.map((r) => [r.id])); // the page's own, one run each
+    // and they are cached now
+    const again = fakeApi();
+    expect(await loadRunResults(again.api, runs)).toHaveLength(7);
+    expect(again.calls).toEqual([]);
+  });
+
+  it('ignores ids that cannot be experiments', () => {
+    forgetRunResults();
+    const { api, calls } = fakeExperimentApi();
+    prefetchExperiment(api, Number('abc'));
+    prefetchExperiment(api, 0);
+    expect(calls).toEqual([]);
+    expect(takePrefetchedDetail(0)).toBeNull();
   });
 });

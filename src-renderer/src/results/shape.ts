@@ -156,21 +156,24 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
   const tau = allTau.filter((t) => Number.isFinite(t) && t > 0);
 
   const curve = (k: CurveKey) => aggregateByKey(runs.map((r) => ({ keys: r.result.curve.map((c) => c.epoch), values: r.result.curve.map((c) => c[k]) })));
-  const curves = { train_loss: curve('train_loss'), val_loss: curve('val_loss'), train_acc: curve('train_acc'), val_acc: curve('val_acc') };
+  const curves = () => ({ train_loss: curve('train_loss'), val_loss: curve('val_loss'), train_acc: curve('train_acc'), val_acc: curve('val_acc') });
 
-  const gateRows = new Map<string, Map<number, { keys: number[]; values: number[] }>>();
-  for (const r of runs) {
-    for (const g of r.result.gateStats) {
-      let perRun = gateRows.get(g.metric);
-      if (!perRun) gateRows.set(g.metric, (perRun = new Map()));
-      let s = perRun.get(r.record.id);
-      if (!s) perRun.set(r.record.id, (s = { keys: [], values: [] }));
-      s.keys.push(g.epoch);
-      s.values.push(g.value);
+  const gates = (): Map<string, KeyedStat[]> => {
+    const gateRows = new Map<string, Map<number, { keys: number[]; values: number[] }>>();
+    for (const r of runs) {
+      for (const g of r.result.gateStats) {
+        let perRun = gateRows.get(g.metric);
+        if (!perRun) gateRows.set(g.metric, (perRun = new Map()));
+        let s = perRun.get(r.record.id);
+        if (!s) perRun.set(r.record.id, (s = { keys: [], values: [] }));
+        s.keys.push(g.epoch);
+        s.values.push(g.value);
+      }
     }
-  }
-  const gates = new Map<string, KeyedStat[]>();
-  for (const [metric, perRun] of gateRows) gates.set(metric, aggregateByKey([...perRun.values()]));
+    const out = new Map<string, KeyedStat[]>();
+    for (const [metric, perRun] of gateRows) out.set(metric, aggregateByKey([...perRun.values()]));
+    return out;
+  };
 
   let theory: TheoryCurve;
   if (!envelopeFit) theory = { ok: false, reason: 'no diagnostics' };
@@ -181,7 +184,8 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
       : { ok: true, params: tp.params, regime: tp.regime, points: theoryNs(cfg.N_grid).map((N) => ({ N, H_N: theoryHN(tp.params, N) })) };
   }
 
-  return {
+  // learning curves and gate statistics (most of the points) are aggregated when a chart first reads them
+  return lazyFields({
     arch,
     runs: runs.map((r) => ({ seed: r.record.seed, runId: r.record.id, result: r.result })),
     diags,
@@ -202,10 +206,28 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
     tauInfinite: allTau.filter((t) => t === Infinity).length,
     tauNaN: allTau.filter((t) => Number.isNaN(t)).length,
     tauClosedForm: arch === 'const' ? constTau(cfg.const_s) : null,
-    curves,
-    gates,
     theory,
-  };
+  }, { curves, gates });
+}
+
+/** `base` with the fields of `lazy` added as getters that compute their value once, on first read. */
+function lazyFields<B extends object, L extends Record<string, unknown>>(base: B, lazy: { [K in keyof L]: () => L[K] }): B & L {
+  for (const key of Object.keys(lazy) as (keyof L & string)[]) {
+    let value: L[typeof key] | undefined;
+    let done = false;
+    Object.defineProperty(base, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (!done) {
+          value = lazy[key]();
+          done = true;
+        }
+        return value;
+      },
+    });
+  }
+  return base as B & L;
 }
 
 /** Every architecture of an experiment, from its loaded runs (any status with a result). */

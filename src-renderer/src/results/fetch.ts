@@ -1,0 +1,197 @@
+/**
+ * Fetching run results, with no chart or shaping code, so that the entry
+ * (main.ts) can start a results page's requests while the page's code is
+ * still loading (prefetchExperiment from a router guard).
+ *
+ * - loadRunResults: api.getRunResults for the runs with a stored result, in
+ *   batches (a few in flight), with progress, WITHOUT the per-unit envelopes
+ *   (`muUnits: false`: an empty list; loadMuUnits fetches them for one run
+ *   on demand). Results are cached per run, keyed by the record's status /
+ *   finish time / attempts (a re-run or a newly finished run is fetched
+ *   again); a run already being fetched (by a prefetch) is awaited, not
+ *   fetched twice.
+ * - prefetchExperiment / takePrefetchedDetail: getExperiment and its run
+ *   results started early; the loader takes the detail once, if fresh.
+ */
+import { markRaw } from 'vue';
+import type { Api } from '../../../src-shared/api';
+import type { ExperimentDetail, RunRecord, RunResult } from '../../../src-shared/results';
+import type { LoadedRun } from './shape';
+
+const CACHE_MAX = 400;
+const cache = new Map<number, { key: string; result: RunResult | null }>();
+/** fetches in progress, per run (same keys) */
+const inflight = new Map<number, { key: string; result: Promise<RunResult | null> }>();
+/** per-unit envelopes of single runs (loadMuUnits), same keys */
+const MU_CACHE_MAX = 8;
+const muCache = new Map<number, { key: string; mu: Promise<Float64Array[]> }>();
+
+export function runKey(r: RunRecord): string {
+  return `${r.status}|${r.finishedAt ?? ''}|${r.attempts}|${r.hasResult ? 1 : 0}`;
+}
+
+function remember(id: number, key: string, result: RunResult | null): void {
+  cache.delete(id);
+  cache.set(id, { key, result: result ? markRaw(result) : null });
+  while (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value!);
+}
+
+/** Drop cached results (all, or one run's). */
+export function forgetRunResults(runId?: number): void {
+  if (runId === undefined) {
+    cache.clear();
+    muCache.clear();
+    inflight.clear();
+    prefetched.clear();
+  } else {
+    cache.delete(runId);
+    muCache.delete(runId);
+    inflight.delete(runId);
+  }
+}
+
+/**
+ * The per-unit envelopes μ_q(ℓ) of one run (one Float64Array of H values per
+ * lag; [] when it has no diagnostics), fetched once per run state and cached.
+ */
+export function loadMuUnits(api: Api, rec: RunRecord): Promise<Float64Array[]> {
+  const key = runKey(rec);
+  const hit = muCache.get(rec.id);
+  if (hit && hit.key === key) return hit.mu;
+  const mu = api.getRunResult({ runId: rec.id, muUnits: true }).then((r) => markRaw(r?.diagnostics?.muUnits ?? []));
+  mu.catch(() => {
+    if (muCache.get(rec.id)?.mu === mu) muCache.delete(rec.id);
+  });
+  muCache.delete(rec.id);
+  muCache.set(rec.id, { key, mu });
+  while (muCache.size > MU_CACHE_MAX) muCache.delete(muCache.keys().next().value!);
+  return mu;
+}
+
+/** runs per getRunResults call: a few calls in flight, so progress moves and decoding overlaps the host's reads */
+const BATCH = 5;
+
+/**
+ * Results of the runs that have one (without the per-unit envelopes), fetched
+ * by api.getRunResults in batches of BATCH, `concurrency` batches at a time;
+ * cached results are not fetched again, runs being fetched are awaited.
+ * progress(done, total) counts runs.
+ */
+export async function loadRunResults(
+  api: Api,
+  runs: readonly RunRecord[],
+  progress: (done: number, total: number) => void = () => {},
+  concurrency = 3,
+): Promise<LoadedRun[]> {
+  const want = runs.filter((r) => r.hasResult);
+  const results: (RunResult | null)[] = new Array(want.length).fill(null);
+  const missing: number[] = [];
+  const pending: Promise<void>[] = [];
+  let done = 0;
+  want.forEach((rec, i) => {
+    const key = runKey(rec);
+    const hit = cache.get(rec.id);
+    const fly = inflight.get(rec.id);
+    if (hit && hit.key === key) {
+      results[i] = hit.result;
+      done++;
+    } else if (fly && fly.key === key) {
+      // fetched by someone else (a prefetch); if that fails, fetch this one alone
+      pending.push(fly.result
+        .catch(() => api.getRunResults({ runIds: [rec.id], muUnits: false }).then((got) => {
+          remember(rec.id, key, got[0] ?? null);
+          return got[0] ?? null;
+        }))
+        .then((r) => {
+          results[i] = r;
+          done++;
+          progress(done, want.length);
+        }));
+    } else missing.push(i);
+  });
+  progress(done, want.length);
+  const batches: number[][] = [];
+  for (let k = 0; k < missing.length; k += BATCH) batches.push(missing.slice(k, k + BATCH));
+  // announce every batch's runs as in flight at once, so a concurrent caller waits instead of fetching again
+  const settle = batches.map((idx) => {
+    let resolve!: (got: (RunResult | null)[]) => void;
+    let reject!: (e: unknown) => void;
+    const all = new Promise<(RunResult | null)[]>((res, rej) => { resolve = res; reject = rej; });
+    idx.forEach((i, k) => {
+      const rec = want[i]!;
+      const entry = { key: runKey(rec), result: all.then((got) => got[k] ?? null) };
+      entry.result.catch(() => {});
+      inflight.set(rec.id, entry);
+    });
+    return { resolve, reject };
+  });
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < batches.length) {
+      const b = next++;
+      const idx = batches[b]!;
+      let got: (RunResult | null)[];
+      try {
+        got = await api.getRunResults({ runIds: idx.map((i) => want[i]!.id), muUnits: false });
+      } catch (e) {
+        failed = true;
+        for (const i of idx) inflight.delete(want[i]!.id);
+        settle[b]!.reject(e);
+        throw e;
+      }
+      idx.forEach((i, k) => {
+        const rec = want[i]!;
+        const result = got[k] ?? null;
+        remember(rec.id, runKey(rec), result);
+        if (inflight.get(rec.id)?.key === runKey(rec)) inflight.delete(rec.id);
+        results[i] = result;
+      });
+      settle[b]!.resolve(got);
+      done += idx.length;
+      progress(done, want.length);
+    }
+  };
+  try {
+    await Promise.all([...Array.from({ length: Math.min(concurrency, batches.length) }, worker), ...pending]);
+  } finally {
+    // batches never started (a call failed): not in flight any more
+    for (let b = next; b < batches.length; b++) {
+      for (const i of batches[b]!) inflight.delete(want[i]!.id);
+      settle[b]!.reject(new Error('not fetched'));
+    }
+  }
+  const out: LoadedRun[] = [];
+  want.forEach((record, i) => {
+    const result = results[i];
+    if (result) out.push({ record, result });
+  });
+  return out;
+}
+
+/** how long a prefetched experiment detail may be taken (ms) */
+const PREFETCH_FRESH_MS = 5000;
+const prefetched = new Map<number, { at: number; detail: Promise<ExperimentDetail> }>();
+
+/**
+ * Start loading experiment `id` (its detail, then its run results into the
+ * cache) before the results page asks; errors are left to the page's own load.
+ */
+export function prefetchExperiment(api: Api, id: number): void {
+  if (!Number.isInteger(id) || id <= 0) return;
+  const now = Date.now();
+  const hit = prefetched.get(id);
+  if (hit && now - hit.at < PREFETCH_FRESH_MS) return;
+  const detail = api.getExperiment({ id });
+  prefetched.set(id, { at: now, detail });
+  detail.then((d) => loadRunResults(api, d.runs)).catch(() => {
+    prefetched.delete(id);
+  });
+}
+
+/** The prefetched detail of experiment `id`, once, when started less than PREFETCH_FRESH_MS ago. */
+export function takePrefetchedDetail(id: number): Promise<ExperimentDetail> | null {
+  const hit = prefetched.get(id);
+  prefetched.delete(id);
+  return hit && Date.now() - hit.at < PREFETCH_FRESH_MS ? hit.detail : null;
+}
