@@ -1,15 +1,17 @@
 /**
- * Small float64 statistics for the results views: seed aggregation, OLS, the
- * envelope regime fits (SCIENCE.md §6), quantiles for box plots.
+ * Small float64 statistics for the results views: seed aggregation and
+ * quantiles for box plots; the §6 fit arithmetic (OLS, envelope regimes,
+ * ConstGate's τ) is the one copy in src-shared/fit-math.ts, re-exported here.
  *
- * The renderer may not import src-workers, so this RESTATES (does not copy
- * behaviour by import) the engine's rules in src-workers/engine/aggregate.ts
- * (meanStd, aggregate per key skipping non-finite values and an opt-in
- * "not detected" sentinel) and src-workers/engine/fits.ts (olsLine,
- * fitEnvelope, constTau, MASTER_ALPHA_FLOOR). results/engine-parity.test.ts
- * checks on random inputs that both give the same numbers.
+ * The renderer may not import src-workers, so the seed aggregation RESTATES
+ * the engine's rule in src-workers/engine/aggregate.ts (meanStd, aggregate
+ * per key skipping non-finite values and an opt-in "not detected" sentinel);
+ * results/engine-parity.test.ts checks on random inputs that both give the
+ * same numbers.
  */
-import type { EnvelopeFitsRecord, EnvelopeRegimeName } from '../../../src-shared/results';
+export {
+  constTau, fitEnvelope, MASTER_ALPHA_FLOOR, median, MIN_ENVELOPE_POINTS, olsLine, type LineFit,
+} from '../../../src-shared/fit-math';
 
 export interface Stat {
   mean: number;
@@ -29,13 +31,6 @@ export function meanStd(values: ArrayLike<number>): Stat {
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (values[i]! - m) * (values[i]! - m);
   return { mean: m, std: Math.sqrt(ss / (n - 1)), count: n };
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Linear-interpolated quantile (type 7) of a sorted array. */
@@ -74,97 +69,6 @@ export function aggregateByKey(
     }
   }
   return [...byKey.keys()].sort((a, b) => a - b).map((key) => ({ key, ...meanStd(byKey.get(key)!) }));
-}
-
-export interface LineFit {
-  intercept: number;
-  slope: number;
-  r2: number;
-  n: number;
-}
-
-/** OLS y = intercept + slope·x (centred two-pass); NaN with < 2 points or constant x; r2 = 1 when SST = 0. */
-export function olsLine(x: ArrayLike<number>, y: ArrayLike<number>): LineFit {
-  const n = x.length;
-  if (n < 2) return { intercept: NaN, slope: NaN, r2: NaN, n };
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i]!;
-    my += y[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0, sxy = 0, syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx;
-    const dy = y[i]! - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  if (!(sxx > 0)) return { intercept: NaN, slope: NaN, r2: NaN, n };
-  const slope = sxy / sxx;
-  const intercept = my - slope * mx;
-  let sse = 0;
-  for (let i = 0; i < n; i++) {
-    const e = y[i]! - intercept - slope * x[i]!;
-    sse += e * e;
-  }
-  return { intercept, slope, r2: syy > 0 ? 1 - sse / syy : 1, n };
-}
-
-/** Minimum points of an envelope regime fit (§6; the engine's MIN_ENVELOPE_POINTS). */
-export const MIN_ENVELOPE_POINTS = 3;
-/** Floor on α̂ in the master law and the theory curve (the engine's MASTER_ALPHA_FLOOR). */
-export const MASTER_ALPHA_FLOOR = 1.01;
-
-function tauOf(b: number): number {
-  if (Number.isNaN(b)) return NaN;
-  return b < 0 ? -1 / b : Infinity;
-}
-
-function fitWhere(lags: readonly number[], logF: ArrayLike<number>, keep: (l: number) => boolean, xf: (l: number) => number): LineFit {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < lags.length; i++) {
-    const l = lags[i]!;
-    const v = logF[i]!;
-    if (Number.isFinite(v) && Number.isFinite(l) && keep(l)) {
-      xs.push(xf(l));
-      ys.push(v);
-    }
-  }
-  if (xs.length < MIN_ENVELOPE_POINTS) return { intercept: NaN, slope: NaN, r2: NaN, n: xs.length };
-  return olsLine(xs, ys);
-}
-
-/**
- * The three envelope regimes of §6 on log f̂ (finite values): exponential
- * log f = a + bℓ, power log f = c + d log ℓ (ℓ > 0), logarithmic
- * log f = e + g log log ℓ (ℓ > 1); best = largest R² (exp, power, log on ties).
- */
-export function fitEnvelope(lags: readonly number[], logF: ArrayLike<number>): EnvelopeFitsRecord {
-  const e = fitWhere(lags, logF, () => true, (l) => l);
-  const p = fitWhere(lags, logF, (l) => l > 0, (l) => Math.log(l));
-  const g = fitWhere(lags, logF, (l) => l > 1, (l) => Math.log(Math.log(l)));
-  let best: EnvelopeRegimeName = 'exp';
-  let bestR2 = Number.isNaN(e.r2) ? -Infinity : e.r2;
-  if (p.r2 > bestR2) {
-    best = 'power';
-    bestR2 = p.r2;
-  }
-  if (g.r2 > bestR2) best = 'log';
-  return {
-    exp: { a: e.intercept, b: e.slope, r2: e.r2, tau_env: tauOf(e.slope) },
-    power: { c: p.intercept, d: p.slope, r2: p.r2 },
-    log: { e: g.intercept, g: g.slope, r2: g.r2 },
-    best,
-  };
-}
-
-/** ConstGate's closed-form time scale τ = -1/log(1 - s) (§6). */
-export function constTau(s: number): number {
-  return -1 / Math.log1p(-s);
 }
 
 export interface BoxStats {
