@@ -26,7 +26,8 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchName, ExperimentConfig } from '../src-shared/config';
-import { isPresetName, presetConfig, type PresetName } from '../src-shared/presets';
+import { presetConfig, type PresetName } from '../src-shared/presets';
+import { readOptions } from './bench-options';
 import type { KernelsKind } from '../src-workers/engine/backend';
 import type { FloatArray } from '../src-workers/engine/kernels/types';
 import type { Model } from '../src-workers/engine/models/types';
@@ -56,67 +57,25 @@ interface Options {
   child: 'table' | 'memory' | null;
 }
 
-function fail(msg: string): never {
-  process.stderr.write(`bench-diagnostics: ${msg}\n`);
-  process.exit(2);
-}
-
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 1, repeat: 3, batch: undefined, seed: 212, backend: 'auto', engine: 'auto',
     memory: true, memoryEpochs: undefined, out: 'bench-results/bench-diagnostics.json', child: null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
-    const int = (v: string, min: number): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer >= ${min} (got ${v})`);
-      return n;
-    };
-    switch (flag) {
-      case '--preset': {
-        const v = value();
-        if (!isPresetName(v)) fail(`--preset must be smoke, quick or paper (got ${v})`);
-        o.preset = v;
-        break;
-      }
-      case '--models': {
-        const list = value().split(',').map((s) => s.trim()).filter(Boolean);
-        for (const m of list) if (!(ARCHS as string[]).includes(m)) fail(`--models: unknown model '${m}'`);
-        o.models = list as ArchName[];
-        break;
-      }
-      case '--epochs': o.epochs = int(value(), 0); break;
-      case '--repeat': o.repeat = int(value(), 1); break;
-      case '--batch': o.batch = int(value(), 1); break;
-      case '--seed': o.seed = int(value(), 0); break;
-      case '--memory-epochs': o.memoryEpochs = int(value(), 0); break;
-      case '--backend': {
-        const v = value();
-        if (v !== 'auto' && v !== 'wasm' && v !== 'ts') fail(`--backend must be auto, wasm or ts (got ${v})`);
-        o.backend = v;
-        break;
-      }
-      case '--engine': {
-        const v = value();
-        if (v !== 'auto' && v !== 'wasm' && v !== 'js') fail(`--engine must be auto, wasm or js (got ${v})`);
-        o.engine = v;
-        break;
-      }
+  readOptions('bench-diagnostics', argv, (r) => {
+    switch (r.flag) {
+      case '--preset': o.preset = r.preset(); break;
+      case '--models': o.models = r.models(); break;
+      case '--epochs': o.epochs = r.int(0); break;
+      case '--repeat': o.repeat = r.int(1); break;
+      case '--batch': o.batch = r.int(1); break;
+      case '--seed': o.seed = r.int(0); break;
+      case '--memory-epochs': o.memoryEpochs = r.int(0); break;
+      case '--backend': o.backend = r.choice(['auto', 'wasm', 'ts'] as const); break;
+      case '--engine': o.engine = r.choice(['auto', 'wasm', 'js'] as const); break;
       case '--no-memory': o.memory = false; break;
-      case '--out': o.out = value(); break;
-      case '--child': {
-        const v = value();
-        if (v !== 'table' && v !== 'memory') fail(`--child must be table or memory (got ${v})`);
-        o.child = v;
-        break;
-      }
+      case '--out': o.out = r.value(); break;
+      case '--child': o.child = r.choice(['table', 'memory'] as const); break;
       case '--help':
       case '-h':
         process.stdout.write('npm run bench:diagnostics -- [--preset quick] [--models a,b] [--epochs 1] [--repeat 3] '
@@ -124,9 +83,10 @@ function parseArgs(argv: string[]): Options {
         process.exit(0);
         break;
       default:
-        fail(`unknown option ${a}`);
+        return false;
     }
-  }
+    return true;
+  });
   return o;
 }
 

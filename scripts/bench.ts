@@ -20,7 +20,8 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchName, ExperimentConfig } from '../src-shared/config';
-import { isPresetName, presetConfig, type PresetName } from '../src-shared/presets';
+import { presetConfig, type PresetName } from '../src-shared/presets';
+import { failWith, readOptions } from './bench-options';
 import type { KernelsKind } from '../src-workers/engine/backend';
 import { trainRun } from '../src-workers/engine/train';
 
@@ -42,10 +43,7 @@ interface Options {
   seed: number;
 }
 
-function fail(msg: string): never {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(2);
-}
+const fail = failWith('bench');
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -53,47 +51,19 @@ function parseArgs(argv: string[]): Options {
     memory: true, out: 'bench-results/bench-cpu.json', child: null, seed: 212,
   };
   let modelsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
-    const posInt = (v: string, min: number): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) fail(`${flag} must be an integer >= ${min} (got ${v})`);
-      return n;
-    };
-    switch (flag) {
-      case '--preset': {
-        const v = value();
-        if (!isPresetName(v)) fail(`--preset must be smoke, quick or paper (got ${v})`);
-        o.preset = v;
-        break;
-      }
-      case '--models': {
-        const list = value().split(',').map((s) => s.trim()).filter(Boolean);
-        for (const m of list) if (!(ARCHS as string[]).includes(m)) fail(`--models: unknown model '${m}' (known: ${ARCHS.join(', ')})`);
-        o.models = list as ArchName[];
-        modelsGiven = true;
-        break;
-      }
-      case '--epochs': o.epochs = posInt(value(), 1); break;
-      case '--warmup': o.warmup = posInt(value(), 1); break;
-      case '--eval-batch': o.evalBatch = posInt(value(), 1); break;
-      case '--seed': o.seed = posInt(value(), 0); break;
-      case '--backend': {
-        const v = value();
-        if (v !== 'auto' && v !== 'wasm' && v !== 'ts') fail(`--backend must be auto, wasm or ts (got ${v})`);
-        o.backend = v;
-        break;
-      }
+  readOptions('bench', argv, (r) => {
+    switch (r.flag) {
+      case '--preset': o.preset = r.preset(); break;
+      case '--models': o.models = r.models(); modelsGiven = true; break;
+      case '--epochs': o.epochs = r.int(1); break;
+      case '--warmup': o.warmup = r.int(1); break;
+      case '--eval-batch': o.evalBatch = r.int(1); break;
+      case '--seed': o.seed = r.int(0); break;
+      case '--backend': o.backend = r.choice(['auto', 'wasm', 'ts'] as const); break;
       case '--no-memory': o.memory = false; break;
-      case '--out': o.out = value(); break;
+      case '--out': o.out = r.value(); break;
       case '--child': {
-        const v = value();
+        const v = r.value();
         if (!(ARCHS as string[]).includes(v)) fail(`--child: unknown model '${v}'`);
         o.child = v as ArchName;
         break;
@@ -105,9 +75,10 @@ function parseArgs(argv: string[]): Options {
         process.exit(0);
         break;
       default:
-        fail(`unknown option ${a}`);
+        return false;
     }
-  }
+    return true;
+  });
   if (!modelsGiven) o.models = presetConfig(o.preset).models.filter((m) => ARCHS.includes(m));
   return o;
 }
