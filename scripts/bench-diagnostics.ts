@@ -111,8 +111,8 @@ const cpuNow = (): number => {
  * the statistics phase is the time after the last batch. The split is in
  * process CPU time, steadier than wall time on a shared machine.
  */
-function timedDiagnostics(model: Model<FloatArray>, task: DiagnosticTask, cfg: ExperimentConfig, batch: number | undefined,
-  engine: DiagnosticsEngine): { split: Split; result: DiagnosticsResult } {
+async function timedDiagnostics(model: Model<FloatArray>, task: DiagnosticTask, cfg: ExperimentConfig, batch: number | undefined,
+  engine: DiagnosticsEngine): Promise<{ split: Split; result: DiagnosticsResult }> {
   let modelS = 0;
   let lastBatch = 0;
   const timedCall = (f: () => void): void => {
@@ -127,7 +127,7 @@ function timedDiagnostics(model: Model<FloatArray>, task: DiagnosticTask, cfg: E
   const timedTask: DiagnosticTask = { fill: (...args) => timedCall(() => task.fill(...args)) };
   const c0 = cpuNow();
   const t0 = performance.now();
-  const result = runDiagnostics(timed, timedTask, cfg, {
+  const result = await runDiagnostics(timed, timedTask, cfg, {
     ...(batch ? { batchSize: batch } : {}),
     engine,
     onBatch: () => { lastBatch = cpuNow(); },
@@ -169,15 +169,15 @@ function childTable(): void {
 }
 
 /** Child: a whole preset run (train + diagnostics, every model, one seed), then maxRSS. */
-function childMemory(o: Options): void {
+async function childMemory(o: Options): Promise<void> {
   const base = presetConfig(o.preset);
   const cfg: ExperimentConfig = { ...base, epochs: o.memoryEpochs ?? base.epochs };
   const t0 = performance.now();
   const perArch: Record<string, number> = {};
   for (const arch of o.models) {
     const a0 = performance.now();
-    const r = trainRun(cfg, arch, o.seed, { kernels: o.backend });
-    runDiagnostics(r.model, r.task, cfg, { engine: o.engine });
+    const r = await trainRun(cfg, arch, o.seed, { kernels: o.backend });
+    await runDiagnostics(r.model, r.task, cfg, { engine: o.engine });
     perArch[arch] = (performance.now() - a0) / 1000;
   }
   process.stdout.write(`${JSON.stringify({
@@ -209,7 +209,7 @@ function fmt(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.child === 'table') return childTable();
   if (o.child === 'memory') return childMemory(o);
@@ -219,9 +219,11 @@ function main(): void {
   for (const arch of o.models) {
     process.stderr.write(`bench-diagnostics: ${arch}: training ${o.epochs} epoch(s), then ${o.repeat} diagnostics run(s)…\n`);
     const cfg: ExperimentConfig = { ...base, epochs: o.epochs };
-    const r = trainRun(cfg, arch, o.seed, { kernels: o.backend });
+    const r = await trainRun(cfg, arch, o.seed, { kernels: o.backend });
     const runs: Split[] = [];
-    for (let k = 0; k < o.repeat; k++) runs.push(timedDiagnostics(r.model, r.task, cfg, o.batch, o.engine).split);
+    // the CPU models (synchronous passes): the timing wrapper below times each pass as it runs
+    const model = r.model as Model<FloatArray>;
+    for (let k = 0; k < o.repeat; k++) runs.push((await timedDiagnostics(model, r.task, cfg, o.batch, o.engine)).split);
     results.push({ arch, kernels: r.kernelsName, median: medianSplit(runs), runs });
   }
 
@@ -271,4 +273,4 @@ function main(): void {
   process.stdout.write(`wrote ${out}\n`);
 }
 
-main();
+await main();

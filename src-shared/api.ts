@@ -59,6 +59,8 @@ export interface GetRunResultsArg {
   runIds: number[];
   /** include diagnostics.muUnits (default true) */
   muUnits?: boolean;
+  /** include the learning curve and the gate statistics (default true); false: empty lists, the rows are not read */
+  curves?: boolean;
 }
 
 export interface ExperimentList {
@@ -307,6 +309,8 @@ export interface Api {
   /**
    * getRunResult of several runs in one call (at most MAX_RUN_RESULTS_BATCH
    * ids, each an existing run): the results in the order of `runIds`.
+   * `curves: false` also leaves out the learning curves and gate statistics
+   * (curve and gateStats are then empty lists). Both default to true.
    */
   getRunResults(arg: GetRunResultsArg): Promise<(RunResult | null)[]>;
   listRunEvents(arg: { runId: number; afterId?: number; limit?: number }): Promise<RunEvent[]>;

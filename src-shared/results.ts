@@ -130,6 +130,11 @@ export interface RunDiagnostics {
   batchSize: number;
 }
 
+/** The backend a run executes on (the configuration's `auto` resolves to one of these). */
+export type ComputeBackend = 'cpu' | 'webgpu';
+
+export const COMPUTE_BACKENDS: readonly ComputeBackend[] = ['cpu', 'webgpu'];
+
 /** done; skipped (not asked for, or cancelled during training); cancelled (during them); failed (they threw). */
 export type DiagnosticsStatus = 'done' | 'skipped' | 'cancelled' | 'failed';
 
@@ -159,6 +164,10 @@ export interface RunResult {
   diagnostics?: RunDiagnostics | null;
   /** why diagnosticsStatus is 'failed' (the training results are still valid) */
   diagnosticsError?: string;
+  /** the backend the run executed on (absent: not reported, e.g. imported results) */
+  backend?: ComputeBackend;
+  /** webgpu runs: the adapter's description (absent on the CPU) */
+  adapter?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -210,6 +219,14 @@ export interface RunRecord {
   status: RunStatus;
   /** backend asked for (the configuration's `backend`) */
   backend: BackendName;
+  /**
+   * backend used: the resolution of `backend` when the run started, then the
+   * one its result reports; null before its first start (and for imported
+   * runs). The store always sets it (absent means null).
+   */
+  backendUsed?: ComputeBackend | null;
+  /** webgpu runs: the adapter's description; else null (absent: null) */
+  adapter?: string | null;
   /** kernel set used, once known */
   kernels: string | null;
   /** times the run was started */

@@ -1,6 +1,9 @@
+import type { WebGpuProbe } from '../../src-workers/backends/select';
+
 /**
  * What a command may do to the outside world, so commands can be run and
- * tested in-process: write lines, set the exit code, hear interrupts.
+ * tested in-process: write lines, set the exit code, hear interrupts, see
+ * the WebGPU adapter.
  */
 export interface CliIO {
   /** a line on stdout (results) */
@@ -13,6 +16,8 @@ export interface CliIO {
    * immediate exit. Returns a function that stops listening.
    */
   onInterrupt?(handler: () => boolean): () => void;
+  /** WebGPU adapter detection (default: probeWebGpu, in a child process; tests pass fakes) */
+  webgpuProbe?: () => Promise<WebGpuProbe>;
 }
 
 /** stdout/stderr/SIGINT of this process; the exit code is returned by exitCode(). */

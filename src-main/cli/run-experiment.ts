@@ -18,7 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import type { DiagnosticsStatus, ExperimentDetail, LagSummaryRow, RunRecord } from '../../src-shared/results';
+import type { ComputeBackend, DiagnosticsStatus, ExperimentDetail, LagSummaryRow, RunRecord } from '../../src-shared/results';
+import type { WebGpuProbe } from '../../src-workers/backends/select';
 import type { RunUnitOutput } from '../../src-workers/tasks/protocol';
 import { writeHNSummaryAgg, writeSummaryAgg, type HNRows } from '../core/aggregate-results';
 import { HostRegistry } from '../core/host-registry';
@@ -47,6 +48,9 @@ export interface RunReport {
   diagnosticsMs?: number;
   diagnostics: DiagnosticsStatus;
   kernels?: string;
+  /** the backend the run executed on, and its adapter (webgpu), when reported */
+  backend?: ComputeBackend;
+  adapter?: string;
   files: string[];
 }
 
@@ -75,6 +79,8 @@ export interface DriveOptions {
   signal?: AbortSignal;
   /** pool worker entry (tests, bundles) */
   workerFile?: string;
+  /** WebGPU adapter detection for `auto` runs (default: the scheduler's, probeWebGpu) */
+  webgpuProbe?: () => Promise<WebGpuProbe>;
 }
 
 export interface RunExperimentOptions extends DriveOptions {
@@ -233,10 +239,13 @@ export async function driveRuns(
     const head = status === 'done' ? `done: ${trained}`
       : status === 'failed' ? `failed: ${error} (after ${trained})`
         : status === 'cancelled' && diagnostics === 'cancelled' ? `cancelled during diagnostics (after ${trained})` : trained;
-    log(`${label} ${head} ${time} (${res.kernelsName})`);
+    if (res.backendNote) log(`${label} ${res.backendNote}`);
+    log(`${label} ${head} ${time} (${res.kernelsName}${res.adapter ? ` on ${res.adapter}` : ''})`);
     reports.set(run.id, {
       runId: run.id, arch, seed, status, epochs: ep, divergedEpoch: res.divergedEpoch, wallMs: res.wallMs, diagnostics,
       kernels: res.kernelsName, files,
+      ...(res.backend ? { backend: res.backend } : {}),
+      ...(res.adapter ? { adapter: res.adapter } : {}),
       ...(res.trainMs !== undefined ? { trainMs: res.trainMs } : {}),
       ...(res.diagnosticsMs !== undefined ? { diagnosticsMs: res.diagnosticsMs } : {}),
       ...(error ? { error } : {}),
@@ -248,6 +257,7 @@ export async function driveRuns(
     store, registry, workers: opts.workers, experimentIds,
     diagnostics: opts.diagnostics ?? true,
     ...(opts.workerFile ? { workerFile: opts.workerFile } : {}),
+    ...(opts.webgpuProbe ? { backendProbe: opts.webgpuProbe } : {}),
     warn: (m) => log(`lw: ${m}`),
     hooks: {
       onRunEnd,

@@ -20,11 +20,16 @@
  * Diagnostics steps are logged as run events at each tenth of a stage. The finished result is written with `store.saveRunResult` (one
  * transaction), which also records the kernels used.
  *
- * Backend: runs that ask for `backend: auto` start once the WebGPU probe has
- * answered (src-workers/backends/webgpu/probe.ts: a child process, about
- * 0.1 s, once per process, 10 s at most), and each gets a 'backend' event with
- * the selection and its reason (src-workers/backends/select.ts) before it
- * trains. Runs are CPU runs until the GPU backend exists.
+ * Backend: each run's backend is resolved here and passed to its worker
+ * (selectBackend, src-workers/backends/select.ts): `cpu` and `webgpu` as
+ * asked; `auto` once the WebGPU probe has answered
+ * (src-workers/backends/webgpu/probe.ts: a child process, about 0.1 s, once
+ * per process, 10 s at most) — webgpu only for a hardware adapter — with a
+ * 'backend' event giving the selection and its reason before it trains. The
+ * backend is stored with the run when it starts (`backendUsed`, and the
+ * probe's adapter for webgpu), then as its result reports it. A webgpu run
+ * that gets no device fails with the reason when webgpu was asked for; one
+ * chosen by `auto` runs on the CPU instead, logged as a 'backend' event.
  *
  * Cancel: a queued run is marked cancelled at once; a running one gets its
  * flag set and stops at its next mini-batch (or diagnostic batch / lag), its
@@ -35,8 +40,8 @@
 import { availableParallelism } from 'node:os';
 import type { ApiEvent, QueueState } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
-import type { ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
-import { selectBackend, type WebGpuProbe } from '../../src-workers/backends/select';
+import type { ComputeBackend, ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
+import { adapterLabel, selectBackend, type BackendChoice, type WebGpuProbe } from '../../src-workers/backends/select';
 import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { createRunPool, type RunPool } from '../../src-workers/tasks/pool';
 import type { ProgressMessage, RunUnitOutput } from '../../src-workers/tasks/protocol';
@@ -93,7 +98,7 @@ export interface SchedulerOptions {
   events?: EventBus<ApiEvent>;
   /** internal problems that must not stop the scheduler (default: console.warn) */
   warn?: (message: string) => void;
-  /** WebGPU adapter detection, for the selection event of `auto` runs (default: probeWebGpu) */
+  /** WebGPU adapter detection, for the backend of `auto` runs (default: probeWebGpu) */
   backendProbe?: () => Promise<WebGpuProbe>;
 }
 
@@ -334,11 +339,15 @@ export class Scheduler {
       this.askProbe(); // the run starts when it answers
       return false;
     }
+    const choice: BackendChoice | null = config.backend === 'auto' ? selectBackend('auto', this.probe!) : null;
+    const backend: ComputeBackend = choice ? choice.backend : config.backend === 'webgpu' ? 'webgpu' : 'cpu';
+    // the adapter the probe saw, when it is known now (the worker reports the one it used)
+    const adapter = backend === 'webgpu' && this.probe?.available ? adapterLabel(this.probe) : undefined;
     const registry = this.opts.registry ?? null;
     registry?.claim(queued.id); // before it is marked running: another process's recovery must see the claim
     let run: RunRecord;
     try {
-      run = this.store.setRunStatus(queued.id, 'running');
+      run = this.store.setRunStatus(queued.id, 'running', { backendUsed: backend, ...(adapter !== undefined ? { adapter } : {}) });
     } catch (err) {
       registry?.release(queued.id);
       if (err instanceof StoreStateError || err instanceof StoreNotFoundError) return false; // taken or removed meanwhile
@@ -354,12 +363,12 @@ export class Scheduler {
     };
     this.flights.set(run.id, f);
     slot.active++;
-    if (config.backend === 'auto') this.recordBackend(run.id, this.probe!);
+    if (choice) this.recordBackend(run.id, choice, this.probe!);
     this.events.emit({ type: 'run-status', run });
     this.experimentChanged(run.experimentId);
     this.queueChanged();
     f.settled = slot.pool
-      .run({ config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf }, (m) => this.onMessage(f, m))
+      .run({ config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf, backend, cpuFallback: choice !== null }, (m) => this.onMessage(f, m))
       .then((out) => this.finish(f, out, null), (err: unknown) => this.finish(f, null, err));
     return true;
   }
@@ -378,8 +387,7 @@ export class Scheduler {
   }
 
   /** Log which backend `auto` chose for a run, and why (DESIGN.md §3). */
-  private recordBackend(runId: number, p: WebGpuProbe): void {
-    const c = selectBackend('auto', p);
+  private recordBackend(runId: number, c: BackendChoice, p: WebGpuProbe): void {
     try {
       this.store.appendRunEvent(runId, 'backend', `backend auto → ${c.backend}: ${c.reason}`, {
         requested: 'auto', backend: c.backend, reason: c.reason,
@@ -530,7 +538,14 @@ export class Scheduler {
   }
 
   private saveResult(f: Flight, output: RunUnitOutput): void {
-    const { arch: _a, seed: _s, ...result } = output;
+    const { arch: _a, seed: _s, backendNote, ...result } = output;
+    if (backendNote) {
+      try {
+        this.store.appendRunEvent(f.run.id, 'backend', backendNote, { requested: f.config.backend, backend: result.backend ?? 'cpu', reason: backendNote });
+      } catch (err) {
+        this.warn(`recording the backend of run ${f.run.id}: ${describeError(err)}`);
+      }
+    }
     try {
       this.store.saveRunResult(f.run.id, result);
     } catch (err) {

@@ -207,9 +207,9 @@ export function checkGetRunResultArg(arg: unknown): { runId: number; muUnits: bo
   return { runId: runId!, muUnits: muUnits ?? true };
 }
 
-/** `{ runIds, muUnits? }` (GetRunResultsArg): 1 to MAX_RUN_RESULTS_BATCH positive integer ids */
-export function checkGetRunResultsArg(arg: unknown): { runIds: number[]; muUnits: boolean } {
-  const a = new Args('getRunResults', arg, ['runIds', 'muUnits']);
+/** `{ runIds, muUnits?, curves? }` (GetRunResultsArg): 1 to MAX_RUN_RESULTS_BATCH positive integer ids */
+export function checkGetRunResultsArg(arg: unknown): { runIds: number[]; muUnits: boolean; curves: boolean } {
+  const a = new Args('getRunResults', arg, ['runIds', 'muUnits', 'curves']);
   const v = a.obj.runIds;
   let runIds: number[] = [];
   if (v === undefined) a.add('runIds', `runIds is required: a list of 1 to ${MAX_RUN_RESULTS_BATCH} run ids`);
@@ -222,8 +222,9 @@ export function checkGetRunResultsArg(arg: unknown): { runIds: number[]; muUnits
     runIds = v as number[];
   }
   const muUnits = a.bool('muUnits');
+  const curves = a.bool('curves');
   a.done();
-  return { runIds, muUnits: muUnits ?? true };
+  return { runIds, muUnits: muUnits ?? true, curves: curves ?? true };
 }
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'zip', 'pdf'];

@@ -90,7 +90,7 @@ function cpuKernelName(): string {
   return cpuKernels;
 }
 
-/** Whether a backend can run here (WebGPU: not until the GPU backend exists; the message names the adapter). */
+/** Whether a backend can run here (explicit WebGPU: an adapter that gives a device; the refusal names the field and the adapter). */
 async function backendProblem(cfg: ExperimentConfig, probe: () => Promise<WebGpuProbe>): Promise<ConfigError | null> {
   return cfg.backend === 'webgpu' ? webgpuProblem(await probe()) : null;
 }
@@ -276,9 +276,9 @@ export function createService(opts: ServiceOptions): Service {
     },
 
     async getRunResults(arg) {
-      const { runIds, muUnits } = checkGetRunResultsArg(arg);
+      const { runIds, muUnits, curves } = checkGetRunResultsArg(arg);
       for (const id of runIds) requireRun(id);
-      return runIds.map((id) => store.getRunResult(id, { muUnits }));
+      return runIds.map((id) => store.getRunResult(id, { muUnits, curves }));
     },
 
     async listRunEvents(arg) {

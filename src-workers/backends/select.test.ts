@@ -1,8 +1,10 @@
 /**
  * Backend selection rules (DESIGN.md §3): `auto` takes WebGPU only for a usable
- * hardware adapter (info.isFallbackAdapter false) and only once the GPU
- * backend exists; software adapters are never picked by `auto`; an explicit
- * `webgpu` is refused, naming the field and the detected adapter.
+ * hardware adapter (info.isFallbackAdapter false); software adapters are never
+ * picked by `auto`; an explicit `webgpu` runs on any usable adapter and is
+ * refused, naming the field and the detected adapter, when there is none. The
+ * GPU backend is built in this version; the rules of a version without it
+ * (`built` false) stay tested through the parameter.
  */
 import { describe, expect, it } from 'vitest';
 import { adapterFound, describeWebGpu, selectBackend, WEBGPU_BACKEND_BUILT, webgpuProblem, type WebGpuProbe } from './select';
@@ -45,9 +47,14 @@ describe('selectBackend', () => {
     expect(selectBackend('auto', hardware, false)).toEqual({
       backend: 'cpu', reason: 'a hardware WebGPU adapter was found (NVIDIA H200) but the GPU backend is not built yet',
     });
-    // this version: the GPU backend is not built, so auto is cpu everywhere
-    expect(WEBGPU_BACKEND_BUILT).toBe(false);
-    for (const p of Object.values(PROBES)) expect(selectBackend('auto', p).backend).toBe('cpu');
+    // without the GPU backend, auto is cpu everywhere
+    for (const p of Object.values(PROBES)) expect(selectBackend('auto', p, false).backend).toBe('cpu');
+  });
+
+  it('this version has the GPU backend: auto is webgpu exactly for the usable hardware adapter', () => {
+    expect(WEBGPU_BACKEND_BUILT).toBe(true);
+    expect(Object.entries(PROBES).filter(([, p]) => selectBackend('auto', p).backend === 'webgpu').map(([k]) => k)).toEqual(['hardware']);
+    expect(selectBackend('auto', hardware)).toEqual({ backend: 'webgpu', reason: 'hardware WebGPU adapter: NVIDIA H200' });
   });
 
   it('an adapter without a description is named by vendor and architecture', () => {
@@ -62,14 +69,14 @@ describe('selectBackend', () => {
 });
 
 describe('webgpuProblem', () => {
-  it('this version refuses webgpu, naming the field and the adapter when one exists', () => {
-    expect(webgpuProblem(swiftshader)).toEqual({
+  it('without the GPU backend, webgpu is refused, naming the field and the adapter when one exists', () => {
+    expect(webgpuProblem(swiftshader, false)).toEqual({
       field: 'backend',
       message: 'backend webgpu is not available in this version (the GPU backend is not built yet; detected adapter: SwiftShader driver 5.0.0, a software fallback): use auto or cpu',
     });
-    expect(webgpuProblem(hardware)!.message).toBe(
+    expect(webgpuProblem(hardware, false)!.message).toBe(
       'backend webgpu is not available in this version (the GPU backend is not built yet; detected adapter: NVIDIA H200): use auto or cpu');
-    expect(webgpuProblem(none)!.message).toBe(
+    expect(webgpuProblem(none, false)!.message).toBe(
       'backend webgpu is not available in this version (the GPU backend is not built yet; no WebGPU adapter): use auto or cpu');
   });
 
@@ -80,27 +87,38 @@ describe('webgpuProblem', () => {
     expect(webgpuProblem(noDevice, true)!.message).toBe(
       'backend webgpu is not available here (WebGPU adapter NVIDIA H200 is not usable: requestDevice failed: out of memory): use auto or cpu');
   });
+
+  it('this version (built) by default: accepted exactly where an adapter gave a device', () => {
+    expect(Object.entries(PROBES).filter(([, p]) => webgpuProblem(p) === null).map(([k]) => k)).toEqual(['swiftshader', 'hardware']);
+    expect(webgpuProblem(noneExplained)!.message).toBe(
+      "backend webgpu is not available here (no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1)): use auto or cpu");
+  });
 });
 
 describe('describeWebGpu (the Settings entry)', () => {
   it('a software adapter: its description, vendor, architecture and that it is a fallback; unavailable until built', () => {
-    expect(describeWebGpu(swiftshader)).toEqual({
+    expect(describeWebGpu(swiftshader, false)).toEqual({
       name: 'webgpu', available: false, fallback: true,
       description: 'WebGPU adapter: SwiftShader driver 5.0.0 (google swiftshader), a software fallback adapter, never picked by auto; '
         + 'the GPU backend is not built yet, so runs use the CPU',
     });
     expect(describeWebGpu(swiftshader, true)).toMatchObject({ available: true, fallback: true });
-  });
-
-  it('no adapter: the reason, no fallback flag', () => {
-    expect(describeWebGpu(noneExplained)).toEqual({
-      name: 'webgpu', available: false,
-      description: "WebGPU: no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1); the GPU backend is not built yet, so runs use the CPU",
+    expect(describeWebGpu(swiftshader)).toEqual({
+      name: 'webgpu', available: true, fallback: true,
+      description: 'WebGPU adapter: SwiftShader driver 5.0.0 (google swiftshader), a software fallback adapter, never picked by auto',
     });
   });
 
+  it('no adapter: the reason, no fallback flag', () => {
+    expect(describeWebGpu(noneExplained, false)).toEqual({
+      name: 'webgpu', available: false,
+      description: "WebGPU: no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1); the GPU backend is not built yet, so runs use the CPU",
+    });
+    expect(describeWebGpu(noneExplained)).toEqual({ name: 'webgpu', available: false, description: "WebGPU: no WebGPU adapter (Couldn't load Vulkan: libvulkan.so.1)" });
+  });
+
   it('a hardware adapter: available only once built; one that gave no device says why', () => {
-    expect(describeWebGpu(hardware)).toMatchObject({ available: false, fallback: false });
+    expect(describeWebGpu(hardware, false)).toMatchObject({ available: false, fallback: false });
     expect(describeWebGpu(hardware, true)).toEqual({ name: 'webgpu', available: true, fallback: false, description: 'WebGPU adapter: NVIDIA H200 (nvidia hopper)' });
     expect(describeWebGpu(noDevice, true)).toEqual({
       name: 'webgpu', available: false, fallback: false,

@@ -4,14 +4,15 @@
  * rules are tested without any process or GPU.
  *
  *   selectBackend('auto', probe)  → webgpu only for a usable hardware adapter
- *                                   (isFallbackAdapter false) once the GPU
- *                                   backend exists; else cpu, with the reason
+ *                                   (isFallbackAdapter false); else cpu, with
+ *                                   the reason
  *   webgpuProblem(probe)          → the refusal of an explicit `backend: webgpu`
  *                                   (field 'backend'), or null
  *   describeWebGpu(probe)         → the webgpu entry of SystemInfo.backends
  *
  * Software adapters (SwiftShader, …) are never picked by `auto`; an explicit
- * `webgpu` may use one once the kernels exist (correctness tests, §7 of DESIGN).
+ * `webgpu` may use one (correctness tests, §7 of DESIGN). The `built`
+ * parameters keep the rules of a version without the GPU kernels testable.
  */
 
 export type RequestedBackend = 'auto' | 'cpu' | 'webgpu';
@@ -34,8 +35,8 @@ export interface BackendChoice {
   reason: string;
 }
 
-/** Whether the WGSL training kernels exist in this version (issue 6: not yet). */
-export const WEBGPU_BACKEND_BUILT = false;
+/** Whether the WGSL training kernels exist in this version (src-workers/backends/webgpu, issue 6). */
+export const WEBGPU_BACKEND_BUILT: boolean = true;
 
 const NO_ADAPTER = 'no WebGPU adapter';
 
@@ -45,7 +46,7 @@ export function adapterFound(p: WebGpuProbe): boolean {
 }
 
 /** The adapter's name for messages: its description, else vendor and architecture. */
-export function adapterLabel(p: WebGpuProbe): string {
+export function adapterLabel(p: Pick<WebGpuProbe, 'description' | 'vendor' | 'architecture'>): string {
   return p.description || [p.vendor, p.architecture].filter((s) => s !== '').join(' ') || 'an unnamed adapter';
 }
 

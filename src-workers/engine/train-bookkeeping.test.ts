@@ -113,10 +113,10 @@ function shuffled(N: number, epoch: number): Int32Array {
 }
 
 describe('trainRun bookkeeping (fake model)', () => {
-  it('losses and R² of a zero predictor are the closed forms Σy²/n and 1 - Σy²/(Σy² - nȳ²)', () => {
+  it('losses and R² of a zero predictor are the closed forms Σy²/n and 1 - Σy²/(Σy² - nȳ²)', async () => {
     // 40 sequences in batches of 16, 16, 8: only a sample-weighted mean gives Σy²/n
     const cfg = cfgOf({ Nseq_train: 40, batch_size: 16, epochs: 3 });
-    const r = trainRun(cfg, 'const', SEED);
+    const r = await trainRun(cfg, 'const', SEED);
     const task = taskOf(cfg);
     expect(Array.from(r.task.u)).toEqual(Array.from(task.u));
     const tr = sums(task, 'train', 0, range(40));
@@ -136,18 +136,18 @@ describe('trainRun bookkeeping (fake model)', () => {
     expect(r.curve[1]!.val_loss).not.toBe(r.curve[0]!.val_loss);
   });
 
-  it('one SGD step moves the parameters by -lr·∂L/∂θ with ∂L/∂ŷ = 2(ŷ - y)/(B·T)', () => {
+  it('one SGD step moves the parameters by -lr·∂L/∂θ with ∂L/∂ŷ = 2(ŷ - y)/(B·T)', async () => {
     const cfg = cfgOf({ Nseq_train: 16, batch_size: 16, epochs: 1, lr: 0.1 });
-    const r = trainRun(cfg, 'const', SEED, { precision: 'f64' });
+    const r = await trainRun(cfg, 'const', SEED, { precision: 'f64' });
     const s = sums(taskOf(cfg), 'train', 0, range(16), true);
     // from w = c = 0: ∂L/∂w = -2 Σ y x0 / n, ∂L/∂c = -2 Σ y / n
     expect(Math.abs(r.model.params[0]! - (0.1 * 2 * s.syx) / s.n)).toBeLessThan(1e-15);
     expect(Math.abs(r.model.params[1]! - (0.1 * 2 * s.sy) / s.n)).toBeLessThan(1e-15);
   });
 
-  it('clipping bounds the step: |Δθ| = lr·clip·norm/(norm + 1e-6)', () => {
+  it('clipping bounds the step: |Δθ| = lr·clip·norm/(norm + 1e-6)', async () => {
     const cfg = cfgOf({ Nseq_train: 16, batch_size: 16, epochs: 1, lr: 0.1, grad_clip: 1e-3 });
-    const r = trainRun(cfg, 'const', SEED, { precision: 'f64' });
+    const r = await trainRun(cfg, 'const', SEED, { precision: 'f64' });
     const s = sums(taskOf(cfg), 'train', 0, range(16), true);
     const g = [(-2 * s.syx) / s.n, (-2 * s.sy) / s.n];
     const norm = Math.hypot(g[0]!, g[1]!);
@@ -157,10 +157,10 @@ describe('trainRun bookkeeping (fake model)', () => {
     expect(Math.abs(r.model.params[1]! + 0.1 * g[1]! * scale)).toBeLessThan(1e-15);
   });
 
-  it('gate statistics are means over the first mini-batch of each logged epoch\'s shuffle', () => {
+  it('gate statistics are means over the first mini-batch of each logged epoch\'s shuffle', async () => {
     // batch 48 = record chunks of 32 + 16
     const cfg = cfgOf({ Nseq_train: 100, batch_size: 48, epochs: 4, gate_log_every: 3 });
-    const r = trainRun(cfg, 'const', SEED);
+    const r = await trainRun(cfg, 'const', SEED);
     const task = taskOf(cfg);
     expect(r.gateStats.map((g) => g.epoch)).toEqual([0, 0, 0, 3, 3, 3]);
     for (const e of [0, 3]) {
@@ -173,26 +173,26 @@ describe('trainRun bookkeeping (fake model)', () => {
     }
   });
 
-  it('the train-R² subset is the first 1024 sequences of the epoch\'s shuffle', () => {
+  it('the train-R² subset is the first 1024 sequences of the epoch\'s shuffle', async () => {
     const cfg = cfgOf({ Nseq_train: 1100, batch_size: 550, epochs: 1, T: 6, task_lags: [1, 2], task_coeffs: [0.5, 0.4] });
-    const r = trainRun(cfg, 'const', SEED);
+    const r = await trainRun(cfg, 'const', SEED);
     const s = sums(taskOf(cfg), 'train', 0, shuffled(1100, 0).subarray(0, 1024));
     const sst = s.syy - (s.sy * s.sy) / s.n;
     expect(Math.abs(r.curve[0]!.train_acc - (1 - s.syy / sst))).toBeLessThan(1e-12);
   });
 
-  it('a NaN loss mid-epoch stops at once and restores the last completed epoch\'s parameters', () => {
+  it('a NaN loss mid-epoch stops at once and restores the last completed epoch\'s parameters', async () => {
     const cfg = cfgOf({ Nseq_train: 32, batch_size: 16, epochs: 10, lr: 0.05 }); // two steps per epoch
     ctl.trainForwards = 0;
     ctl.nanAfter = 5; // the 6th training forward (epoch 2, second batch) returns NaN
-    const r = trainRun(cfg, 'const', SEED, { precision: 'f64' });
+    const r = await trainRun(cfg, 'const', SEED, { precision: 'f64' });
     ctl.nanAfter = Infinity;
     expect(r.diverged).toBe(true);
     expect(r.divergedEpoch).toBe(2);
     expect(r.curve).toHaveLength(2);
     expect(ctl.trainForwards).toBe(6); // nothing ran after the NaN
     ctl.trainForwards = 0;
-    const ref = trainRun({ ...cfg, epochs: 2 }, 'const', SEED, { precision: 'f64' });
+    const ref = await trainRun({ ...cfg, epochs: 2 }, 'const', SEED, { precision: 'f64' });
     expect(Array.from(r.model.params)).toEqual(Array.from(ref.model.params));
     expect(ref.model.params[0]).not.toBe(0);
   });

@@ -31,13 +31,25 @@
  * evaluation loss) stops the run at once: `diverged`, `divergedEpoch`, no row
  * for that epoch, and the parameters restored to those of the last completed
  * epoch (the initial ones if it was epoch 0).
+ *
+ * Backends. By default the model runs on the CPU kernels (WASM or TypeScript,
+ * `kernels`), its arrays and the trainer's in one kernel arena. With
+ * `createModel` (the worker passes the WebGPU models through it; the engine
+ * imports no backend) the run is float32 and the trainer's buffers are plain
+ * Float32Arrays; the hook returns a model with uninitialised parameters, which
+ * the trainer initialises exactly as on the CPU (same seed, same layout), so a
+ * run starts from the same parameters on every backend. Every model pass is
+ * awaited (TrainableModel: a GPU pass ends with a read-back); for the
+ * synchronous CPU models that is one microtask per pass, and the results are
+ * those of the synchronous loop bit for bit.
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { GateStatRow, LearningCurveRow } from '../../src-shared/results';
 import { createKernels, isArenaExhausted, MAX_WASM_CAPACITY_FLOATS, type KernelsKind } from './backend';
-import type { FloatArray, Kernels, Precision } from './kernels/types';
+import type { FloatArray, Precision } from './kernels/types';
 import { createInitialisedModel } from './models/index';
-import { RECORDED_TERMS, type Model, type ModelShape } from './models/types';
+import { initParams } from './models/params';
+import { RECORDED_TERMS, type ModelShape, type TrainableModel } from './models/types';
 import { clipGradNorm, createOptimizer } from './optim';
 import { deriveSeed, Rng } from './rng';
 import { SyntheticTask, type DataSet } from './task';
@@ -47,6 +59,8 @@ export interface TrainHooks {
   onEpoch?(row: LearningCurveRow): void;
   /** polled before every mini-batch; true cancels the run */
   shouldStop?(): boolean;
+  /** called after every mini-batch's update (0-based index in the epoch); the benchmark times the phases with it */
+  onBatch?(epoch: number, batch: number): void;
 }
 
 export interface TrainOptions {
@@ -55,7 +69,16 @@ export interface TrainOptions {
   hooks?: TrainHooks;
   /** sequences per evaluation forward pass (default EVAL_BATCH, at least batch_size) */
   evalBatch?: number;
+  /**
+   * Build the model elsewhere (the worker's WebGPU backend): called once with
+   * the run's shape and sizes; its parameters are initialised by the trainer.
+   * The run is then float32 (`precision` and `kernels` are ignored).
+   */
+  createModel?: CreateModelHook;
 }
+
+/** A model factory for TrainOptions.createModel (parameters may be left uninitialised). */
+export type CreateModelHook = (shape: ModelShape, opts: { maxBatch: number; maxT: number }) => Promise<TrainableModel<Float32Array>>;
 
 export interface TrainResult {
   curve: LearningCurveRow[];
@@ -64,8 +87,8 @@ export interface TrainResult {
   divergedEpoch: number | null;
   /** stopped by hooks.shouldStop() */
   cancelled: boolean;
-  /** the trained model (the last finite parameters when diverged) */
-  model: Model;
+  /** the trained model (the last finite parameters when diverged); dispose() it when done, if it has one */
+  model: TrainableModel;
   task: SyntheticTask;
   kernelsName: string;
 }
@@ -149,15 +172,17 @@ function capacityEstimate(cfg: ExperimentConfig, maxBatch: number, recordChunk: 
   return trainer + model + (1 << 20);
 }
 
-function allocBuffers(k: Kernels<FloatArray>, cfg: ExperimentConfig, arch: ArchName, maxBatch: number, recordChunk: number): Buffers {
+type Alloc = (n: number) => FloatArray;
+
+function allocBuffers(alloc: Alloc, cfg: ExperimentConfig, arch: ArchName, maxBatch: number, recordChunk: number): Buffers {
   const { T, D, H } = cfg;
   const record: Record<string, FloatArray> = {};
-  for (const name of RECORDED_TERMS[arch]) record[name] = k.alloc(recordChunk * T * H);
+  for (const name of RECORDED_TERMS[arch]) record[name] = alloc(recordChunk * T * H);
   return {
-    x: k.alloc(maxBatch * T * D),
-    y: k.alloc(maxBatch * T),
-    yhat: k.alloc(maxBatch * T),
-    dyhat: k.alloc(cfg.batch_size * T),
+    x: alloc(maxBatch * T * D),
+    y: alloc(maxBatch * T),
+    yhat: alloc(maxBatch * T),
+    dyhat: alloc(cfg.batch_size * T),
     record,
   };
 }
@@ -166,15 +191,15 @@ function allocBuffers(k: Kernels<FloatArray>, cfg: ExperimentConfig, arch: ArchN
 function setUp(
   cfg: ExperimentConfig, arch: ArchName, initSeed: number, precision: Precision, kind: KernelsKind,
   maxBatch: number, recordChunk: number,
-): { model: Model; buf: Buffers; kernels: Kernels<FloatArray> } {
-  const shape: ModelShape = { arch, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm, constS: cfg.const_s };
+): { model: TrainableModel; buf: Buffers } {
+  const shape = modelShape(cfg, arch);
   let capacity = Math.min(capacityEstimate(cfg, maxBatch, recordChunk, RECORDED_TERMS[arch].length), MAX_WASM_CAPACITY_FLOATS);
   for (;;) {
     const kernels = createKernels(kind, precision, capacity);
     try {
       const model = createInitialisedModel(shape, { kernels, maxBatch, maxT: cfg.T }, { seed: initSeed, orthInit: cfg.orth_init });
-      const buf = allocBuffers(kernels, cfg, arch, maxBatch, recordChunk);
-      return { model, buf, kernels };
+      const buf = allocBuffers((n) => kernels.alloc(n), cfg, arch, maxBatch, recordChunk);
+      return { model, buf };
     } catch (err) {
       if (!isArenaExhausted(err)) throw err;
       if (capacity >= MAX_WASM_CAPACITY_FLOATS) {
@@ -189,12 +214,34 @@ function setUp(
   }
 }
 
-export function trainRun(
+function modelShape(cfg: ExperimentConfig, arch: ArchName): ModelShape {
+  return { arch, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm, constS: cfg.const_s };
+}
+
+/** The hook's model, initialised as createInitialisedModel does, and plain Float32Array buffers. */
+async function setUpWith(
+  hook: CreateModelHook, cfg: ExperimentConfig, arch: ArchName, initSeed: number, maxBatch: number, recordChunk: number,
+): Promise<{ model: TrainableModel; buf: Buffers }> {
+  const shape = modelShape(cfg, arch);
+  const model = await hook(shape, { maxBatch, maxT: cfg.T });
+  try {
+    if (model.maxBatch < maxBatch || model.maxT < cfg.T) {
+      throw new RangeError(`createModel gave a model for ${model.maxBatch} × ${model.maxT} (batch × T); the run needs ${maxBatch} × ${cfg.T}`);
+    }
+    initParams(model.layout, model.params, { seed: initSeed, orthInit: cfg.orth_init, constS: shape.constS });
+    return { model, buf: allocBuffers((n) => new Float32Array(n), cfg, arch, maxBatch, recordChunk) };
+  } catch (err) {
+    model.dispose?.();
+    throw err;
+  }
+}
+
+export async function trainRun(
   cfg: ExperimentConfig,
   arch: ArchName,
   seed: number,
   opts: TrainOptions = {},
-): TrainResult {
+): Promise<TrainResult> {
   const precision = opts.precision ?? 'f32';
   const hooks = opts.hooks ?? {};
   const { T, batch_size: bs, Nseq_train: N } = cfg;
@@ -209,7 +256,9 @@ export function trainRun(
 
   const seeds = runSeeds(seed);
   const task = createRunTask(cfg, seed);
-  const { model, buf, kernels } = setUp(cfg, arch, seeds.init, precision, opts.kernels ?? 'auto', maxBatch, recordChunk);
+  const { model, buf } = opts.createModel
+    ? await setUpWith(opts.createModel, cfg, arch, seeds.init, maxBatch, recordChunk)
+    : setUp(cfg, arch, seeds.init, precision, opts.kernels ?? 'auto', maxBatch, recordChunk);
   const { x, y, yhat, dyhat, record } = buf;
   const P = model.layout.size;
   const params = model.params;
@@ -231,7 +280,7 @@ export function trainRun(
   let cancelled = false;
 
   /** Forward-only pass over sequences ids[0..n): SSE, Σy, Σy² in float64. */
-  const evaluate = (set: DataSet, epoch: number, ids: Int32Array, n: number): { sse: number; r2: number } => {
+  const evaluate = async (set: DataSet, epoch: number, ids: Int32Array, n: number): Promise<{ sse: number; r2: number }> => {
     let sse = 0;
     let sy = 0;
     let syy = 0;
@@ -239,7 +288,7 @@ export function trainRun(
       const B = Math.min(evalBatch, n - start);
       const sub = ids.subarray(start, start + B);
       task.fill(set, epoch, sub, B, x, y);
-      model.forward(x, B, T, yhat, { train: false });
+      await model.forward(x, B, T, yhat, { train: false });
       const m = T * B;
       for (let i = 0; i < m; i++) {
         const yi = y[i]!;
@@ -253,12 +302,12 @@ export function trainRun(
   };
 
   /** §4.1 term means over the first mini-batch of the epoch (before its update). */
-  const recordGateStats = (epoch: number, B0: number): void => {
+  const recordGateStats = async (epoch: number, B0: number): Promise<void> => {
     termSums.fill(0);
     for (let start = 0; start < B0; start += recordChunk) {
       const B = Math.min(recordChunk, B0 - start);
       task.fill('train', 0, perm.subarray(start, start + B), B, x, y);
-      model.forward(x, B, T, yhat, { train: false, record });
+      await model.forward(x, B, T, yhat, { train: false, record });
       const m = T * B * cfg.H;
       for (let k = 0; k < terms.length; k++) {
         const a = record[terms[k]!]!;
@@ -277,65 +326,74 @@ export function trainRun(
   };
 
   const gateEvery = cfg.gate_log_every;
-  epochs: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-    for (let i = 0; i < N; i++) perm[i] = i;
-    shuffleRng.reseed(deriveSeed(seed, SHUFFLE_STREAM, epoch));
-    shuffleRng.shuffle(perm);
+  const loop = async (): Promise<void> => {
+    epochs: for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      for (let i = 0; i < N; i++) perm[i] = i;
+      shuffleRng.reseed(deriveSeed(seed, SHUFFLE_STREAM, epoch));
+      shuffleRng.shuffle(perm);
 
-    let sseTrain = 0;
-    for (let start = 0; start < N; start += bs) {
-      if (hooks.shouldStop?.()) {
-        cancelled = true;
-        break epochs;
-      }
-      const B = Math.min(bs, N - start);
-      if (start === 0 && gateEvery > 0 && epoch % gateEvery === 0) recordGateStats(epoch, B);
+      let sseTrain = 0;
+      for (let start = 0; start < N; start += bs) {
+        if (hooks.shouldStop?.()) {
+          cancelled = true;
+          break epochs;
+        }
+        const B = Math.min(bs, N - start);
+        if (start === 0 && gateEvery > 0 && epoch % gateEvery === 0) await recordGateStats(epoch, B);
 
-      task.fill('train', 0, perm.subarray(start, start + B), B, x, y);
-      model.forward(x, B, T, yhat, { train: true });
-      const m = T * B;
-      const scale = 2 / m;
-      let sse = 0;
-      for (let i = 0; i < m; i++) {
-        const d = yhat[i]! - y[i]!;
-        sse += d * d;
-        dyhat[i] = scale * d;
+        task.fill('train', 0, perm.subarray(start, start + B), B, x, y);
+        await model.forward(x, B, T, yhat, { train: true });
+        const m = T * B;
+        const scale = 2 / m;
+        let sse = 0;
+        for (let i = 0; i < m; i++) {
+          const d = yhat[i]! - y[i]!;
+          sse += d * d;
+          dyhat[i] = scale * d;
+        }
+        if (!Number.isFinite(sse)) {
+          diverged = true;
+          break epochs;
+        }
+        await model.backward(dyhat);
+        const norm = clipGradNorm(grads, cfg.grad_clip, P);
+        if (!Number.isFinite(norm)) {
+          diverged = true;
+          break epochs;
+        }
+        optimizer.step(params, grads);
+        sseTrain += sse;
+        hooks.onBatch?.(epoch, start / bs);
       }
-      if (!Number.isFinite(sse)) {
+
+      const trainEval = await evaluate('train', 0, perm, nTrainEval);
+      const val = await evaluate('val', epoch, valIds, nVal);
+      if (!Number.isFinite(trainEval.sse) || !Number.isFinite(val.sse)) {
         diverged = true;
-        break epochs;
+        break;
       }
-      model.backward(dyhat);
-      const norm = clipGradNorm(grads, cfg.grad_clip, P);
-      if (!Number.isFinite(norm)) {
-        diverged = true;
-        break epochs;
-      }
-      optimizer.step(params, grads);
-      sseTrain += sse;
+      const row: LearningCurveRow = {
+        epoch,
+        train_loss: sseTrain / (N * T), // = sample-weighted mean of the batch MSEs
+        train_acc: trainEval.r2,
+        val_loss: val.sse / (nVal * T),
+        val_acc: val.r2,
+      };
+      curve.push(row);
+      for (let i = 0; i < P; i++) lastGood[i] = params[i]!;
+      hooks.onEpoch?.(row);
     }
-
-    const trainEval = evaluate('train', 0, perm, nTrainEval);
-    const val = evaluate('val', epoch, valIds, nVal);
-    if (!Number.isFinite(trainEval.sse) || !Number.isFinite(val.sse)) {
-      diverged = true;
-      break;
-    }
-    const row: LearningCurveRow = {
-      epoch,
-      train_loss: sseTrain / (N * T), // = sample-weighted mean of the batch MSEs
-      train_acc: trainEval.r2,
-      val_loss: val.sse / (nVal * T),
-      val_acc: val.r2,
-    };
-    curve.push(row);
-    for (let i = 0; i < P; i++) lastGood[i] = params[i]!;
-    hooks.onEpoch?.(row);
+  };
+  try {
+    await loop();
+  } catch (err) {
+    model.dispose?.(); // a backend's resources (GPU buffers) are not left behind
+    throw err;
   }
 
   if (diverged) {
     divergedEpoch = curve.length; // the epoch in progress
     params.set(lastGood);
   }
-  return { curve, gateStats, diverged, divergedEpoch, cancelled, model, task, kernelsName: kernels.name };
+  return { curve, gateStats, diverged, divergedEpoch, cancelled, model, task, kernelsName: model.kernels.name };
 }

@@ -70,9 +70,9 @@ describe('analyseRun on a ConstGate model, include_first_order_diag 0 (closed fo
   const model = () => createInitialisedModel(shape, { kernels: createTsKernels<Float64Array>('f64'), maxBatch: 4, maxT: cfg.T }, { seed: 5, orthInit: true });
   const task = new SyntheticTask(cfg, 3);
 
-  it('every unit and the envelope decay with τ = -1/log(1 - s); progress per batch then per lag', () => {
+  it('every unit and the envelope decay with τ = -1/log(1 - s); progress per batch then per lag', async () => {
     const calls: string[] = [];
-    const d = analyseRun(model(), task, cfg, 'const', { progress: (st, i, n) => calls.push(`${st} ${i}/${n}`) });
+    const d = await analyseRun(model(), task, cfg, 'const', { progress: (st, i, n) => calls.push(`${st} ${i}/${n}`) });
     const lags = lagGrid(cfg);
     const tau = -1 / Math.log(1 - cfg.const_s);
     // 10 sequences in batches of min(64, maxBatch 4, 10) = 4: 3 batches
@@ -93,18 +93,18 @@ describe('analyseRun on a ConstGate model, include_first_order_diag 0 (closed fo
     expect(structuredClone(d)).toEqual(d);
   });
 
-  it('a progress hook that throws abandons the diagnostics (cancellation)', () => {
+  it('a progress hook that throws abandons the diagnostics (cancellation)', async () => {
     let n = 0;
-    expect(() => analyseRun(model(), task, cfg, 'const', {
+    await expect(analyseRun(model(), task, cfg, 'const', {
       progress: () => {
         if (++n === 2) throw new Error('stop');
       },
-    })).toThrow('stop');
+    })).rejects.toThrow('stop');
     expect(n).toBe(2);
   });
 
-  it('no const τ for the other architectures', () => {
+  it('no const τ for the other architectures', async () => {
     const gru = createInitialisedModel({ ...shape, arch: 'gru' }, { kernels: createTsKernels<Float64Array>('f64'), maxBatch: 4, maxT: cfg.T }, { seed: 5, orthInit: true });
-    expect(analyseRun(gru, task, cfg, 'gru').constTau).toBeNull();
+    expect((await analyseRun(gru, task, cfg, 'gru')).constTau).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import type { ConstTauRecord, LagSummaryRow, MasterFitRecord, RunDiagnostics } f
 import { runDiagnostics, type DiagnosticTask } from '../engine/diagnostics/run-diagnostics';
 import { constTau, fitEnvelope, fitMasterLaw, fitUnitTimescales, type MasterRow } from '../engine/fits';
 import type { FloatArray } from '../engine/kernels/types';
-import type { Model } from '../engine/models/types';
+import type { TrainableModel } from '../engine/models/types';
 import type { DiagnosticsStage } from './protocol';
 
 /** Minimum lags for the master-law fit (SCIENCE.md §6, `min_points`). */
@@ -60,11 +60,11 @@ export function constTauRecord(s: number): ConstTauRecord {
  * diverged run) on the run's diagnostic set, then the fits. `hooks.progress`
  * may throw to abandon the run (cancellation); the error propagates.
  */
-export function analyseRun<A extends FloatArray>(
-  model: Model<A>, task: DiagnosticTask, cfg: ExperimentConfig, arch: ArchName, hooks: AnalyseHooks = {},
-): RunDiagnostics {
+export async function analyseRun<A extends FloatArray>(
+  model: TrainableModel<A>, task: DiagnosticTask, cfg: ExperimentConfig, arch: ArchName, hooks: AnalyseHooks = {},
+): Promise<RunDiagnostics> {
   let perBatch = 0;
-  const d = runDiagnostics(model, task, cfg, {
+  const d = await runDiagnostics(model, task, cfg, {
     onBatch: (done, total) => {
       // done/total count sequences; every batch but the last is full
       if (perBatch === 0) perBatch = done;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { ComputeBackend } from '../../src-shared/results';
 import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
 
 export interface UnitRequest {
@@ -19,6 +20,10 @@ export interface UnitRequest {
   seed: number;
   /** run the diagnostics and fits after training (default true) */
   diagnostics?: boolean;
+  /** the backend the host resolved (default cpu) */
+  backend?: ComputeBackend;
+  /** webgpu: run on the CPU when no GPU device or model can be had (`auto`) */
+  cpuFallback?: boolean;
   /**
    * this unit's own stop flag (Int32Array view, element 0 non-zero = stop), so
    * one unit can be cancelled alone; stop() sets it too while the unit is in
@@ -71,7 +76,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         return runUnit(req.config, req.arch, req.seed, {
           ...(onProgress ? { emit: onProgress } : {}),
           shouldStop: own ? () => isStopped() || Atomics.load(own, 0) !== 0 : isStopped,
-        }, { diagnostics: req.diagnostics ?? true });
+        }, { diagnostics: req.diagnostics ?? true, backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false });
       },
       stop,
       get stopped() {
@@ -86,7 +91,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
     minThreads: 0,
     maxThreads: threads,
     idleTimeout: 1000,
-    // one unit per worker at a time: training is synchronous and CPU-bound
+    // one unit per worker at a time: training is CPU-bound (or holds the worker's GPU device)
     concurrentTasksPerWorker: 1,
   });
 
@@ -109,6 +114,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         const out = (await pool.run(
           {
             config: req.config, arch: req.arch, seed: req.seed, diagnostics: req.diagnostics ?? true,
+            backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false,
             port: port2, stopFlag: req.stopFlag ?? stopBuf,
           } satisfies RunUnitInput,
           { transferList: [port2] },

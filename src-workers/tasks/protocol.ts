@@ -3,8 +3,9 @@
  * (one run = one (architecture, seed) of an experiment, DESIGN.md §2).
  *
  * Progress travels over a MessagePort (piscina's documented pattern), never
- * stdout. Cancellation is a shared Int32 flag: the worker's training loop is
- * synchronous, so it cannot receive port messages while it runs, but it can
+ * stdout. Cancellation is a shared Int32 flag: on the CPU the worker's
+ * training loop never yields to the event loop (its awaits resolve as
+ * microtasks), so it cannot receive port messages while it runs, but it can
  * read shared memory between mini-batches (and between diagnostic batches).
  *
  * Everything here is plain data (structured clone): numbers, strings,
@@ -12,7 +13,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import type { LearningCurveRow, RunResult } from '../../src-shared/results';
+import type { ComputeBackend, LearningCurveRow, RunResult } from '../../src-shared/results';
 
 /** Diagnostics progress: `batch` (diagnostic batches done / total), then `lag` (lag statistics done / total). */
 export type DiagnosticsStage = 'batch' | 'lag';
@@ -30,6 +31,10 @@ export interface RunUnitInput {
   seed: number;
   /** run the diagnostics and fits after training (default true) */
   diagnostics?: boolean;
+  /** the backend the host resolved for this run (src-workers/backends/select.ts); absent: cpu */
+  backend?: ComputeBackend;
+  /** webgpu: fall back to the CPU when no GPU device or model can be had (the run asked for `auto`) */
+  cpuFallback?: boolean;
   /** progress messages go here (transferred to the worker) */
   port?: MessagePort;
   /** Int32Array view of length >= 1; a non-zero element 0 asks the run to stop */
@@ -43,4 +48,6 @@ export interface RunUnitInput {
 export interface RunUnitOutput extends RunResult {
   arch: ArchName;
   seed: number;
+  /** why a webgpu run ran on the CPU instead (cpuFallback), for the run's log */
+  backendNote?: string;
 }

@@ -11,10 +11,21 @@
  * Cancellation: the stop flag is polled between training mini-batches and
  * between diagnostic batches / lags. A run cancelled during training skips
  * its diagnostics; one cancelled during its diagnostics returns without them.
+ *
+ * Backend (resolved by the host, src-workers/backends/select.ts): 'cpu' runs
+ * the engine's CPU kernels; 'webgpu' imports the GPU backend dynamically (so
+ * CPU runs never load dawn.node), takes the thread's device (acquireGpu),
+ * trains and diagnoses on a GPU model made through trainRun's createModel
+ * hook, and disposes it at the end. When no device or GPU model can be had,
+ * the run fails with the reason, or, with `cpuFallback` (the host chose
+ * webgpu for `auto`), runs on the CPU and says why in `backendNote`. The
+ * output names the backend used and the adapter.
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
-import type { DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
-import { trainRun } from '../engine/train';
+import type { ComputeBackend, DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
+import { adapterLabel } from '../backends/select';
+import type { GpuContext, GpuModelFactory } from '../backends/webgpu/types';
+import { trainRun, type CreateModelHook, type TrainResult } from '../engine/train';
 import { analyseRun } from './analyse-run';
 import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
 
@@ -23,24 +34,89 @@ export interface RunUnitHooks {
   shouldStop?(): boolean;
 }
 
+/** What run-unit needs from the GPU backend (src-workers/backends/webgpu/index.ts). */
+export interface GpuBackendModule {
+  acquireGpu(): Promise<GpuContext>;
+  createGpuModel: GpuModelFactory;
+}
+
 export interface RunUnitOptions {
   /** run the diagnostics and fits after training (default true) */
   diagnostics?: boolean;
+  /** the backend the host resolved (default 'cpu') */
+  backend?: ComputeBackend;
+  /** webgpu only: run on the CPU, with a note, when no GPU device or model can be had (`auto`) */
+  cpuFallback?: boolean;
+  /** the GPU backend (default: a dynamic import of src-workers/backends/webgpu; tests pass others) */
+  loadGpu?: () => Promise<GpuBackendModule>;
 }
 
 class DiagnosticsCancelled extends Error {}
 
-export function runUnit(
+/** The GPU could not be set up (module, device or model); distinct from a failure while training. */
+export class GpuSetupError extends Error {}
+
+/** The GPU backend, loaded only by webgpu runs (dawn.node stays out of CPU workers). */
+export async function importGpuBackend(): Promise<GpuBackendModule> {
+  return import('../backends/webgpu/index');
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The createModel hook of a webgpu run (the thread's device; GPU models), and
+ * the adapter's name. Rejects with GpuSetupError when there is no device;
+ * the hook rejects with one when a model cannot be made.
+ */
+export async function webgpuModelHook(load: () => Promise<GpuBackendModule> = importGpuBackend): Promise<{ hook: CreateModelHook; adapter: string }> {
+  let mod: GpuBackendModule;
+  let ctx: GpuContext;
+  try {
+    mod = await load();
+    ctx = await mod.acquireGpu();
+  } catch (err) {
+    throw new GpuSetupError(`no WebGPU device: ${message(err)}`);
+  }
+  const adapter = adapterLabel(ctx.adapter);
+  const hook: CreateModelHook = async (shape, o) => {
+    try {
+      return mod.createGpuModel(ctx, shape, o);
+    } catch (err) {
+      throw new GpuSetupError(`the WebGPU model could not be made on ${adapter}: ${message(err)}`);
+    }
+  };
+  return { hook, adapter };
+}
+
+export async function runUnit(
   config: ExperimentConfig, arch: ArchName, seed: number, hooks: RunUnitHooks = {}, opts: RunUnitOptions = {},
-): RunUnitOutput {
+): Promise<RunUnitOutput> {
   const t0 = performance.now();
   hooks.emit?.({ type: 'start', arch, seed });
-  const res = trainRun(config, arch, seed, {
+  const trainOpts = {
     hooks: {
-      onEpoch: (row) => hooks.emit?.({ type: 'epoch', arch, seed, row: { ...row } }),
+      onEpoch: (row: TrainResult['curve'][number]) => hooks.emit?.({ type: 'epoch', arch, seed, row: { ...row } }),
       ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
     },
-  });
+  };
+  let backend: ComputeBackend = 'cpu';
+  let adapter: string | undefined;
+  let backendNote: string | undefined;
+  let res: TrainResult | null = null;
+  if (opts.backend === 'webgpu') {
+    try {
+      const gpu = await webgpuModelHook(opts.loadGpu);
+      res = await trainRun(config, arch, seed, { ...trainOpts, createModel: gpu.hook });
+      backend = 'webgpu';
+      adapter = gpu.adapter;
+    } catch (err) {
+      if (!(err instanceof GpuSetupError && opts.cpuFallback)) throw err;
+      backendNote = `webgpu → cpu: ${err.message}`;
+    }
+  }
+  res ??= await trainRun(config, arch, seed, trainOpts);
   const t1 = performance.now();
 
   let diagnostics: RunDiagnostics | null = null;
@@ -49,7 +125,7 @@ export function runUnit(
   let cancelled = res.cancelled;
   if ((opts.diagnostics ?? true) && !cancelled) {
     try {
-      diagnostics = analyseRun(res.model, res.task, config, arch, {
+      diagnostics = await analyseRun(res.model, res.task, config, arch, {
         progress: (stage, done, total) => {
           if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
           hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
@@ -62,10 +138,11 @@ export function runUnit(
         diagnosticsStatus = 'cancelled';
       } else {
         diagnosticsStatus = 'failed';
-        diagnosticsError = err instanceof Error ? err.message : String(err);
+        diagnosticsError = message(err);
       }
     }
   }
+  res.model.dispose?.();
   const t2 = performance.now();
 
   return {
@@ -83,20 +160,32 @@ export function runUnit(
     diagnosticsStatus,
     diagnostics,
     ...(diagnosticsError !== undefined ? { diagnosticsError } : {}),
+    backend,
+    ...(adapter !== undefined ? { adapter } : {}),
+    ...(backendNote !== undefined ? { backendNote } : {}),
+  };
+}
+
+/**
+ * A piscina entry point; `createRunUnitTask({ loadGpu })` lets a test worker
+ * put another GPU backend in place of src-workers/backends/webgpu.
+ */
+export function createRunUnitTask(opts: Pick<RunUnitOptions, 'loadGpu'> = {}): (input: RunUnitInput) => Promise<RunUnitOutput> {
+  return async (input) => {
+    const flag = input.stopFlag ? new Int32Array(input.stopFlag) : null;
+    const port = input.port;
+    try {
+      return await runUnit(input.config, input.arch, input.seed, {
+        ...(port ? { emit: (m: ProgressMessage) => port.postMessage(m) } : {}),
+        ...(flag ? { shouldStop: () => Atomics.load(flag, 0) !== 0 } : {}),
+      }, { ...opts, diagnostics: input.diagnostics ?? true, backend: input.backend ?? 'cpu', cpuFallback: input.cpuFallback ?? false });
+    } finally {
+      port?.postMessage({ type: 'end', arch: input.arch, seed: input.seed } satisfies ProgressMessage);
+      port?.close();
+    }
   };
 }
 
 /** piscina entry point */
-export default function runUnitTask(input: RunUnitInput): RunUnitOutput {
-  const flag = input.stopFlag ? new Int32Array(input.stopFlag) : null;
-  const port = input.port;
-  try {
-    return runUnit(input.config, input.arch, input.seed, {
-      ...(port ? { emit: (m: ProgressMessage) => port.postMessage(m) } : {}),
-      ...(flag ? { shouldStop: () => Atomics.load(flag, 0) !== 0 } : {}),
-    }, { diagnostics: input.diagnostics ?? true });
-  } finally {
-    port?.postMessage({ type: 'end', arch: input.arch, seed: input.seed } satisfies ProgressMessage);
-    port?.close();
-  }
-}
+const runUnitTask = createRunUnitTask();
+export default runUnitTask;

@@ -14,6 +14,8 @@ import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../../src-shared/config';
 import { PRESET_NAMES } from '../../../src-shared/presets';
+import { webgpuProblem } from '../../../src-workers/backends/select';
+import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
 import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
 import { openStore, resolveDataDir, StoreValidationError, type Store } from '../../core/store';
 import { readConfigFile } from '../config-sources';
@@ -156,10 +158,15 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
       io.setExitCode(EXIT_USAGE);
       return;
     }
+    const webgpuProbe = io.webgpuProbe ?? probeWebGpu;
     if (config.backend === 'webgpu') {
-      io.err('lw run: backend webgpu is not available in this version (the GPU backend is not built yet): use auto or cpu');
-      io.setExitCode(EXIT_USAGE);
-      return;
+      // the service's rule and words (src-workers/backends/select.ts): any adapter that gives a device
+      const problem = webgpuProblem(await webgpuProbe());
+      if (problem) {
+        io.err(`lw run: ${problem.message}`);
+        io.setExitCode(EXIT_USAGE);
+        return;
+      }
     }
     const store = openCliStore(opts.dataDir, io, 'run');
     if (!store) {
@@ -180,7 +187,7 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
     let experimentId: number | null = null;
     try {
       report = await runExperiment(config, {
-        out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false,
+        out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false, webgpuProbe,
         store, name: opts.name ?? defaultExperimentName(opts), preset: opts.preset ?? null,
         onCreated: (e) => {
           experimentId = e.id;

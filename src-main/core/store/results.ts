@@ -7,11 +7,13 @@
  * float64 BLOBs (numbers.ts). Row order is kept (idx columns). Canonical
  * forms on the way back: `diagnostics` is null when none were stored, and the
  * optional fields (trainMs, diagnosticsMs, diagnosticsStatus,
- * diagnosticsError) are absent when they were.
+ * diagnosticsError, backend, adapter) are absent when they were. The backend
+ * and adapter are the run's `backend_used` and `adapter` columns (migration
+ * 0003), also set when the run starts.
  */
 import {
-  statusOfResult,
-  type DiagnosticsStatus, type EnvelopeRegimeName, type LagSummaryRow, type MasterFitRecord, type RunDiagnostics,
+  COMPUTE_BACKENDS, statusOfResult,
+  type ComputeBackend, type DiagnosticsStatus, type EnvelopeRegimeName, type LagSummaryRow, type MasterFitRecord, type RunDiagnostics,
   type RunRecord, type RunResult, type RunStatus,
 } from '../../../src-shared/results';
 import type { StoreContext } from './context';
@@ -162,6 +164,8 @@ export function validateRunResult(result: unknown): FieldError[] {
   if (r.diagnosticsMs !== undefined) c.duration(r.diagnosticsMs, 'diagnosticsMs');
   if (r.diagnosticsStatus !== undefined) c.oneOf(r.diagnosticsStatus, 'diagnosticsStatus', DIAGNOSTICS_STATUSES);
   if (r.diagnosticsError !== undefined) c.str(r.diagnosticsError, 'diagnosticsError');
+  if (r.backend !== undefined) c.oneOf(r.backend, 'backend', COMPUTE_BACKENDS);
+  if (r.adapter !== undefined) c.str(r.adapter, 'adapter');
   if (r.diagnostics !== undefined && r.diagnostics !== null) checkDiagnostics(c, r.diagnostics, 'diagnostics');
   return c.errors.slice(0, MAX_ERRORS);
 }
@@ -238,6 +242,8 @@ export function saveRunResult(ctx: StoreContext, runId: number, result: RunResul
  * The rows and scalars of a (validated) result, replacing any earlier rows of
  * the run; no status change. Runs inside the caller's transaction. An unknown
  * wall time (NaN, imported runs) is stored as NULL; an empty kernel name too.
+ * A result that names its backend replaces the run's backend_used and adapter
+ * (one that does not leaves them as they are).
  */
 export function writeResultRows(ctx: StoreContext, runId: number, result: RunResult): void {
   for (const t of RESULT_TABLES) ctx.sql(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
@@ -251,6 +257,9 @@ export function writeResultRows(ctx: StoreContext, runId: number, result: RunRes
     WHERE id = ?`).run(result.kernelsName === '' ? null : result.kernelsName, optIn(result.wallMs), optIn(result.trainMs),
     optIn(result.diagnosticsMs), ctx.now(), boolIn(result.diverged), result.divergedEpoch, boolIn(result.cancelled),
     result.diagnosticsStatus ?? null, result.diagnosticsError ?? null, d ? d.batchSize : null, runId);
+  if (result.backend !== undefined) {
+    ctx.sql('UPDATE runs SET backend_used = ?, adapter = ? WHERE id = ?').run(result.backend, result.adapter ?? null, runId);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -269,6 +278,8 @@ interface ResultRow {
   diagnostics_status: DiagnosticsStatus | null;
   diagnostics_error: string | null;
   diagnostics_batch_size: number | null;
+  backend_used: string | null;
+  adapter: string | null;
 }
 
 type Num = number | null;
@@ -277,6 +288,8 @@ type Num = number | null;
 export interface GetRunResultOptions {
   /** read the per-unit envelopes (μ BLOBs, most of a result's bytes); false: diagnostics.muUnits is [] (default true) */
   muUnits?: boolean;
+  /** read the learning curve and the gate statistics (most of the rest); false: curve and gateStats are [] (default true) */
+  curves?: boolean;
 }
 
 function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number, muUnits: boolean): RunDiagnostics {
@@ -336,19 +349,21 @@ function readDiagnostics(ctx: StoreContext, runId: number, batchSize: number, mu
 
 /**
  * The stored result of a run, or null when none is stored (unknown run:
- * StoreNotFoundError). `muUnits: false` skips the per-unit envelope BLOBs.
+ * StoreNotFoundError). `muUnits: false` skips the per-unit envelope BLOBs;
+ * `curves: false` the learning-curve and gate-statistic rows.
  */
 export function getRunResult(ctx: StoreContext, runId: number, opts: GetRunResultOptions = {}): RunResult | null {
   return ctx.db.transaction(() => {
     requireRun(ctx, runId);
     const r = ctx.sql<ResultRow>(`SELECT kernels, wall_ms, train_ms, diagnostics_ms, result_saved_at, diverged, diverged_epoch,
-        cancelled, diagnostics_status, diagnostics_error, diagnostics_batch_size FROM runs WHERE id = ?`).get(runId)!;
+        cancelled, diagnostics_status, diagnostics_error, diagnostics_batch_size, backend_used, adapter FROM runs WHERE id = ?`).get(runId)!;
     if (r.result_saved_at === null) return null;
-    const curve = (ctx.rawSql('SELECT epoch, train_loss, train_acc, val_loss, val_acc FROM learning_curve WHERE run_id = ? ORDER BY epoch')
+    const withCurves = opts.curves ?? true;
+    const curve = !withCurves ? [] : (ctx.rawSql('SELECT epoch, train_loss, train_acc, val_loss, val_acc FROM learning_curve WHERE run_id = ? ORDER BY epoch')
       .all(runId) as [number, Num, Num, Num, Num][]).map((c) => ({
       epoch: c[0], train_loss: numOut(c[1]), train_acc: numOut(c[2]), val_loss: numOut(c[3]), val_acc: numOut(c[4]),
     }));
-    const gateStats = (ctx.rawSql('SELECT epoch, metric, value FROM gate_stats WHERE run_id = ? ORDER BY idx').all(runId) as [number, string, Num][])
+    const gateStats = !withCurves ? [] : (ctx.rawSql('SELECT epoch, metric, value FROM gate_stats WHERE run_id = ? ORDER BY idx').all(runId) as [number, string, Num][])
       .map((g) => ({ epoch: g[0], metric: g[1], value: numOut(g[2]) }));
     const out: RunResult = {
       curve,
@@ -364,6 +379,8 @@ export function getRunResult(ctx: StoreContext, runId: number, opts: GetRunResul
     if (r.diagnostics_ms !== null) out.diagnosticsMs = r.diagnostics_ms;
     if (r.diagnostics_status !== null) out.diagnosticsStatus = r.diagnostics_status;
     if (r.diagnostics_error !== null) out.diagnosticsError = r.diagnostics_error;
+    if (r.backend_used !== null) out.backend = r.backend_used as ComputeBackend;
+    if (r.adapter !== null) out.adapter = r.adapter;
     return out;
   })();
 }

@@ -13,7 +13,7 @@
  */
 import {
   RUN_TRANSITIONS, TERMINAL_RUN_STATUSES, canTransition,
-  type LearningCurveRow, type RunEvent, type RunRecord, type RunStatus,
+  type ComputeBackend, type LearningCurveRow, type RunEvent, type RunRecord, type RunStatus,
 } from '../../../src-shared/results';
 import type { StoreContext } from './context';
 import { StoreNotFoundError, StoreStateError, StoreValidationError, type FieldError } from './errors';
@@ -40,11 +40,13 @@ interface RunRow {
   epochs_done: number;
   imported: number;
   source: string | null;
+  backend_used: string | null;
+  adapter: string | null;
 }
 
 const RUN_SELECT = `SELECT r.id, r.experiment_id, r.idx, r.arch, r.seed, r.status, r.backend, r.kernels, r.attempts,
   r.created_at, r.started_at, r.finished_at, r.wall_ms, r.train_ms, r.diagnostics_ms, r.error, r.result_saved_at,
-  r.imported, r.source, (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
+  r.imported, r.source, r.backend_used, r.adapter, (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
   FROM runs r`;
 
 const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -71,6 +73,8 @@ function toRecord(r: RunRow): RunRecord {
     epochsDone: r.epochs_done,
     imported: r.imported === 1,
     source: r.source,
+    backendUsed: r.backend_used as RunRecord['backendUsed'],
+    adapter: r.adapter,
   };
 }
 
@@ -128,6 +132,13 @@ export interface SetRunStatusOptions {
   error?: string;
   /** kernel set, when known at this point */
   kernels?: string;
+  /**
+   * to 'running' only: the backend this attempt uses (the host's resolution
+   * of the configuration's `backend`) and, for webgpu, the adapter when
+   * known; both replace the previous attempt's (absent: NULL)
+   */
+  backendUsed?: ComputeBackend;
+  adapter?: string;
 }
 
 /**
@@ -150,7 +161,8 @@ export function applyStatus(ctx: StoreContext, run: RunRecord, to: RunStatus, op
   const now = ctx.now();
   if (to === 'running') {
     ctx.sql(`UPDATE runs SET status = 'running', started_at = ?, finished_at = NULL, attempts = attempts + 1, error = NULL,
-      kernels = coalesce(?, kernels) WHERE id = ?`).run(now, opts.kernels ?? null, run.id);
+      kernels = coalesce(?, kernels), backend_used = ?, adapter = ? WHERE id = ?`)
+      .run(now, opts.kernels ?? null, opts.backendUsed ?? null, opts.adapter ?? null, run.id);
   } else if (to === 'queued') {
     ctx.sql("UPDATE runs SET status = 'queued', finished_at = NULL, error = NULL WHERE id = ?").run(run.id);
   } else {

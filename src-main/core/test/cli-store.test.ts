@@ -82,7 +82,7 @@ describe('lw run stores the experiment', () => {
     ['a bad field value', ['--T', 'abc'], 'lw run: T must be an integer >= 2 (got "abc")'],
     ['a cross-field problem', ['--lag_max', '48'], 'lw run: lag_max must be < T (T is 48, got 48)'],
     ['a bad list', ['--models', 'gru,rnn'], 'lw run: models must be a non-empty list of distinct names from const, shared, diag, gru, lstm (got gru,rnn)'],
-    ['an unavailable backend', ['--backend', 'webgpu'], 'lw run: backend webgpu is not available in this version (the GPU backend is not built yet): use auto or cpu'],
+    // an unavailable backend (webgpu without an adapter): src-main/cli/test/lw-backend.test.ts, with a fake probe
     ['an empty name', ['--name', ' '], 'lw run: name must be a non-empty text of at most 200 characters (got " ")'],
   ];
   for (const [what, flags, line] of invalid) {

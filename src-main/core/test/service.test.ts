@@ -11,6 +11,9 @@ import { PRESETS } from '../../../src-shared/presets';
 import { epochFlops, makespan, QUICK_EPOCH_SECONDS, QUICK_SHAPE, runCost, stepFlops } from '../estimate';
 import { testService, tinyConfig } from './service-helpers';
 
+/** a machine without a WebGPU adapter, whatever this one has (backends.test.ts covers the real probe) */
+const noAdapter = async () => ({ available: false, fallback: false, vendor: '', architecture: '', description: '', reason: 'no WebGPU adapter' });
+
 /** The ApiError a call rejects with. */
 async function apiError(p: Promise<unknown>): Promise<ApiError> {
   try {
@@ -144,7 +147,7 @@ describe('a smoke experiment end to end: Api → scheduler → pool → store', 
 describe('every kind of invalid configuration or argument: a clear error naming the field, nothing stored', () => {
   let s: ReturnType<typeof testService>;
   beforeAll(() => {
-    s = testService({ paused: true });
+    s = testService({ paused: true, webgpuProbe: noAdapter });
   });
   afterAll(async () => s.cleanup());
 
@@ -239,7 +242,7 @@ describe('every kind of invalid configuration or argument: a clear error naming 
 describe('the queue, the estimate and the system information', () => {
   let s: ReturnType<typeof testService>;
   beforeAll(() => {
-    s = testService({ workers: 3, paused: true });
+    s = testService({ workers: 3, paused: true, webgpuProbe: noAdapter });
   });
   afterAll(async () => s.cleanup());
 

@@ -35,7 +35,7 @@ describe('makeDirection (§5)', () => {
 });
 
 describe('runDiagnostics on a ConstGate model (§4.3 closed form)', () => {
-  it('include_first_order_diag 0 ⇒ mu_l1_mean = (1 - const_s)^ℓ, every μ_q equal; file columns exact', () => {
+  it('include_first_order_diag 0 ⇒ mu_l1_mean = (1 - const_s)^ℓ, every μ_q equal; file columns exact', async () => {
     const cfg = cfgWith({
       Nseq_diag: 6, T: 40, D: 3, H: 4, lag_min: 1, lag_max: 39, num_lags: 7, include_first_order_diag: 0,
       const_s: 0.05, layernorm: true, orth_init: true, N_grid: [10, 50, 100], min_samples_alpha: 50,
@@ -46,7 +46,7 @@ describe('runDiagnostics on a ConstGate model (§4.3 closed form)', () => {
     const task = new SyntheticTask(cfg, 3);
     const batches: number[] = [];
     const lagCalls: number[] = [];
-    const res = runDiagnostics(model, task, cfg, { onBatch: (d) => batches.push(d), onLag: (i) => lagCalls.push(i) });
+    const res = await runDiagnostics(model, task, cfg, { onBatch: (d) => batches.push(d), onLag: (i) => lagCalls.push(i) });
     expect(res.lags).toEqual(lagGrid(cfg));
     expect(batches).toEqual([4, 6]);
     expect(lagCalls).toEqual(res.lags.map((_, i) => i + 1));
@@ -113,14 +113,14 @@ function fakeTask(sign: number, T: number): DiagnosticTask {
 
 describe('runDiagnostics wiring (ψ from a model with known terms)', () => {
   for (const sign of [1, -1]) {
-    it(`m̄ and err_at_best_snr follow ψ = (1-s)^ℓ (ŷ - y) Σ_q W_out[q] dir[q] (targets of sign ${sign})`, () => {
+    it(`m̄ and err_at_best_snr follow ψ = (1-s)^ℓ (ŷ - y) Σ_q W_out[q] dir[q] (targets of sign ${sign})`, async () => {
       const H = 3, D = 2, T = 30, s = 0.1;
       const cfg = cfgWith({
         Nseq_diag: 5, T, D, H, lag_min: 2, lag_max: 20, num_lags: 4, include_first_order_diag: 1, const_s: s,
         N_grid: [5, 20, 60], min_samples_alpha: 20, alpha_method: 'mcculloch', w_seed: 4, eps: 0.1,
       });
       const model = fakeConstModel(H, D, s, 2, T);
-      const res = runDiagnostics(model, fakeTask(sign, T), cfg, { batchSize: 2 });
+      const res = await runDiagnostics(model, fakeTask(sign, T), cfg, { batchSize: 2 });
       const dir = new Float64Array(model.layout.size);
       makeDirection(model.layout.size, cfg.w_seed, dir);
       let c = 0;
@@ -147,7 +147,7 @@ describe('runDiagnostics wiring (ψ from a model with known terms)', () => {
 });
 
 describe('runDiagnostics does not depend on the diagnostic batch size', () => {
-  it('gru, f64: the same summary and μ_q for batch sizes 1, 3 and 7', () => {
+  it('gru, f64: the same summary and μ_q for batch sizes 1, 3 and 7', async () => {
     const cfg = cfgWith({
       Nseq_diag: 7, T: 24, D: 3, H: 4, lag_min: 1, lag_max: 20, num_lags: 5, include_first_order_diag: 1,
       layernorm: true, orth_init: true, N_grid: [10, 40, 100], min_samples_alpha: 30, alpha_method: 'ecf',
@@ -156,9 +156,9 @@ describe('runDiagnostics does not depend on the diagnostic batch size', () => {
     const shape: ModelShape = { arch: 'gru', D: cfg.D, H: cfg.H, layernorm: true, constS: cfg.const_s };
     const model = createInitialisedModel(shape, { kernels: createTsKernels<Float64Array>('f64'), maxBatch: 7, maxT: cfg.T }, { seed: 5, orthInit: true });
     const task = new SyntheticTask(cfg, 8);
-    const ref = runDiagnostics(model, task, cfg, { batchSize: 7, reservoirSize: 16 });
+    const ref = await runDiagnostics(model, task, cfg, { batchSize: 7, reservoirSize: 16 });
     for (const bs of [1, 3]) {
-      const r = runDiagnostics(model, task, cfg, { batchSize: bs, reservoirSize: 16 });
+      const r = await runDiagnostics(model, task, cfg, { batchSize: bs, reservoirSize: 16 });
       expect(r.batchSize).toBe(bs);
       r.summary.forEach((row, i) => {
         const want = ref.summary[i]!;
@@ -178,7 +178,7 @@ describe('runDiagnostics does not depend on the diagnostic batch size', () => {
 });
 
 describe('runDiagnostics engines', () => {
-  it('WebAssembly and TypeScript engines give identical results (float32 and float64 models)', () => {
+  it('WebAssembly and TypeScript engines give identical results (float32 and float64 models)', async () => {
     const cfg = cfgWith({
       Nseq_diag: 9, T: 40, D: 3, H: 5, lag_min: 1, lag_max: 39, num_lags: 6, include_first_order_diag: 1,
       layernorm: true, orth_init: true, N_grid: [10, 50, 200], min_samples_alpha: 30, alpha_method: 'ecf',
@@ -189,8 +189,8 @@ describe('runDiagnostics engines', () => {
         const shape: ModelShape = { arch, D: cfg.D, H: cfg.H, layernorm: true, constS: cfg.const_s };
         const model = createInitialisedModel(shape, { kernels: createTsKernels(precision), maxBatch: 4, maxT: cfg.T }, { seed: 6, orthInit: true });
         const task = new SyntheticTask(cfg, 9);
-        const js = runDiagnostics(model, task, cfg, { engine: 'js' });
-        const auto = runDiagnostics(model, task, cfg);
+        const js = await runDiagnostics(model, task, cfg, { engine: 'js' });
+        const auto = await runDiagnostics(model, task, cfg);
         js.summary.forEach((row, i) => {
           for (const col of LAG_SUMMARY_COLUMNS) expect(Object.is(auto.summary[i]![col], row[col])).toBe(true);
         });

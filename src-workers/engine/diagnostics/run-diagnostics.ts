@@ -21,12 +21,15 @@
  * tangent and ŷ straight into the kernels' memory (caller arrays are written
  * by plain loops, models/types.ts), so nothing is copied per sequence.
  * scripts/bench-diagnostics.ts measures the split.
+ *
+ * Any TrainableModel will do (CPU or WebGPU): each forward and tangent pass
+ * is awaited, and its outputs are read only after it resolves.
  */
 import type { ExperimentConfig } from '../../../src-shared/config';
 import { lagGrid } from '../../../src-shared/config';
 import type { HNRow, LagSummaryRow } from '../../../src-shared/results';
 import type { FloatArray } from '../kernels/types';
-import { RECORDED_TERMS, type Model } from '../models/types';
+import { RECORDED_TERMS, type TrainableModel } from '../models/types';
 import { deriveSeed, Rng } from '../rng';
 import { estimateAlpha } from '../stats/estimators';
 import { coefficientOfVariation, detectLag, learnabilityWindow } from '../stats/detect';
@@ -91,9 +94,9 @@ export function makeDirection(size: number, wSeed: number, out: FloatArray): voi
   for (let i = 0; i < size; i++) out[i] = g[i]! * inv;
 }
 
-export function runDiagnostics<A extends FloatArray>(
-  model: Model<A>, task: DiagnosticTask, cfg: ExperimentConfig, opts: RunDiagnosticsOptions = {},
-): DiagnosticsResult {
+export async function runDiagnostics<A extends FloatArray>(
+  model: TrainableModel<A>, task: DiagnosticTask, cfg: ExperimentConfig, opts: RunDiagnosticsOptions = {},
+): Promise<DiagnosticsResult> {
   const { arch, H, D } = model.shape;
   const T = cfg.T;
   if (T > model.maxT) throw new RangeError(`diagnostics: T=${T} exceeds the model's maxT=${model.maxT}`);
@@ -139,8 +142,8 @@ export function runDiagnostics<A extends FloatArray>(
     const B = Math.min(Bmax, nSeq - start);
     for (let b = 0; b < B; b++) ids[b] = start + b;
     task.fill('diag', 0, ids, B, x, y);
-    model.forward(x, B, T, yhat, { train: false, record });
-    model.tangent(x, B, T, dir, v);
+    await model.forward(x, B, T, yhat, { train: false, record });
+    await model.tangent(x, B, T, dir, v);
     acc.addBatch({ B, record, v, yhat, y, wOut: model.params, wOff: wOut.offset });
     opts.onBatch?.(start + B, nSeq);
   }

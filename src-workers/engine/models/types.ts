@@ -122,3 +122,33 @@ export interface ModelOptions<A extends FloatArray = FloatArray> {
   maxBatch: number;
   maxT: number;
 }
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * What the training loop and the diagnostics need from a model, whatever runs
+ * it: the CPU models (`Model`, synchronous) and the WebGPU models
+ * (src-workers/backends/webgpu, asynchronous: their passes end with a GPU
+ * read-back) both satisfy it. Callers `await` every pass.
+ *
+ * `params` and `grads` are host arrays in the layout of `layout` (the same
+ * layout on every backend, so parameters move between backends as they are).
+ * A GPU model uploads `params` at the start of every forward() and tangent()
+ * (the optimiser changes them in place between calls) and overwrites `grads`
+ * at the end of backward().
+ */
+export interface TrainableModel<A extends FloatArray = FloatArray> {
+  readonly shape: ModelShape;
+  readonly layout: ParamLayout;
+  /** the backend's name ('wasm', 'ts', 'webgpu', …) and its precision */
+  readonly kernels: Pick<Kernels<A>, 'name' | 'precision'>;
+  readonly maxBatch: number;
+  readonly maxT: number;
+  readonly params: A;
+  readonly grads: A;
+  forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): MaybePromise<void>;
+  backward(dyhat: A): MaybePromise<void>;
+  tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): MaybePromise<void>;
+  /** release backend resources (GPU buffers); the model is unusable afterwards */
+  dispose?(): void;
+}

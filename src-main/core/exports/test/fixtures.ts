@@ -47,11 +47,11 @@ export function storeExperiment(
 }
 
 /** Real engine outputs for every (arch, seed) of the configuration, keyed `arch/seed`. */
-export function engineResults(cfg: ExperimentConfig): Map<string, RunResult> {
+export async function engineResults(cfg: ExperimentConfig): Promise<Map<string, RunResult>> {
   const out = new Map<string, RunResult>();
   for (const seed of cfg.seeds) {
     for (const arch of cfg.models) {
-      const { arch: _a, seed: _s, ...res } = runUnit(cfg, arch, seed);
+      const { arch: _a, seed: _s, ...res } = await runUnit(cfg, arch, seed);
       out.set(`${arch}/${seed}`, res);
     }
   }

@@ -14,7 +14,7 @@ import { engineResults, smokeConfig, storeExperiment, tempFolder, tempStore } fr
 const out = process.argv[2] ?? '/tmp/lw-export-preview';
 mkdirSync(out, { recursive: true });
 const cfg = smokeConfig({ models: ['const', 'shared', 'diag', 'gru', 'lstm'] });
-const res = engineResults(cfg);
+const res = await engineResults(cfg);
 const f = tempFolder();
 const store = tempStore(f.dir);
 try {

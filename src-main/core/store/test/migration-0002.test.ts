@@ -70,9 +70,11 @@ describe('0001 → 0002 with data', () => {
 
     const store = openStore({ path });
     try {
-      expect(store.migrations).toEqual({ from: 1, to: 2, applied: ['0002_imported'] });
+      expect(store.migrations).toMatchObject({ from: 1, applied: expect.arrayContaining(['0002_imported']) });
+      expect(store.migrations.applied[0]).toBe('0002_imported');
       for (const tb of V1_TABLES) expect(rowsOf(store.db, tb, columns[tb]!), tb).toEqual(before[tb]);
-      expect(columnsOf(store.db, 'runs').slice(-2)).toEqual(['imported', 'source']);
+      const runColumns = columnsOf(store.db, 'runs');
+      expect(runColumns.slice(columns.runs!.length, columns.runs!.length + 2)).toEqual(['imported', 'source']);
       expect(columnsOf(store.db, 'experiments').at(-1)).toBe('source');
       expect(store.db.prepare('SELECT imported, source FROM runs ORDER BY id').raw(true).all()).toEqual([[0, null], [0, null]]);
       expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -98,6 +98,22 @@ describe('save and read back', () => {
     expect(s.store.getRunResult(bare, { muUnits: false })).toEqual(s.store.getRunResult(bare));
   });
 
+  it('curves: false reads everything but the learning curve and the gate statistics (empty lists); true and the default read them', () => {
+    const id = runningRun();
+    const result = sampleResult(6, { diagnostics: sampleDiagnostics(6, 5, 3, true) });
+    expect(result.curve.length).toBeGreaterThan(0);
+    expect(result.gateStats.length).toBeGreaterThan(0);
+    s.store.saveRunResult(id, result);
+    expectBitExact(s.store.getRunResult(id, { curves: true }), result);
+    expectBitExact(s.store.getRunResult(id, { curves: false }), { ...result, curve: [], gateStats: [] });
+    // both options together: neither curves nor per-unit envelopes
+    expectBitExact(s.store.getRunResult(id, { curves: false, muUnits: false }), {
+      ...result, curve: [], gateStats: [], diagnostics: { ...result.diagnostics!, muUnits: [] },
+    });
+    // the rows are still stored: a full read after a lean one gives them back
+    expectBitExact(s.store.getRunResult(id), result);
+  });
+
   it('no result yet: null; unknown run: an error', () => {
     const id = runningRun();
     expect(s.store.getRunResult(id)).toBeNull();
@@ -184,19 +200,21 @@ describe('invalid results are refused with their path, nothing written', () => {
 });
 
 describe('a real worker output', () => {
-  it('runUnit on a tiny configuration (const and gru) is stored and read back unchanged', () => {
+  it('runUnit on a tiny configuration (const and gru) is stored and read back unchanged', async () => {
     const cfg = { ...PRESETS.smoke, Nseq_train: 16, Nseq_diag: 16, T: 24, H: 4, D: 2, epochs: 2, lag_min: 2, lag_max: 12, num_lags: 6,
       task_lags: [2, 4], task_coeffs: [0.5, 0.3], N_grid: [5, 10, 20], min_samples_alpha: 20, models: ['const', 'gru'] as const, seeds: [3] };
     const e = s.store.createExperiment('real', { ...cfg, models: [...cfg.models] });
     for (const run of e.runs) {
       s.store.setRunStatus(run.id, 'running');
-      const out = runUnit(e.config, run.arch, run.seed);
+      const out = await runUnit(e.config, run.arch, run.seed);
       expect(out.diagnosticsStatus).toBe('done');
+      expect([out.backend, out.adapter]).toEqual(['cpu', undefined]);
       const { arch, seed, ...result } = out;
       expect([arch, seed]).toEqual([run.arch, run.seed]);
       s.store.saveRunResult(run.id, out);
       expectBitExact(s.store.getRunResult(run.id), result);
       expect(s.store.getRun(run.id)!.status).toBe(out.diverged ? 'diverged' : 'done');
+      expect([s.store.getRun(run.id)!.backendUsed, s.store.getRun(run.id)!.adapter]).toEqual(['cpu', null]);
     }
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Contract of the WebGPU backend (DESIGN.md §3, issue 6).
+ *
+ * One GpuContext (adapter + device) per thread: acquireGpu() in runtime.ts.
+ * One GpuModel per run: createGpuModel() in index.ts, a TrainableModel whose
+ * passes are asynchronous (each ends with a read-back of what the caller
+ * asked for). Caller arrays (x, ŷ, ∂L/∂ŷ, dir, record, hidden, v) are plain
+ * host typed arrays in the engine's time-major layout (models/types.ts);
+ * `params` / `grads` are host Float32Arrays in the CPU models' layout, so the
+ * same initialisation, optimiser and direction code applies unchanged.
+ */
+/// <reference types="@webgpu/types" />
+import type { ForwardOptions, ModelShape, TrainableModel } from '../../engine/models/types';
+
+export interface GpuAdapterDescription {
+  description: string;
+  vendor: string;
+  architecture: string;
+  /** adapter.info.isFallbackAdapter: a software adapter (SwiftShader, …) */
+  fallback: boolean;
+}
+
+/** The device limits the kernels are sized against (requested at their adapter maxima). */
+export interface GpuLimits {
+  maxWorkgroupStorageBytes: number;
+  maxInvocationsPerWorkgroup: number;
+  maxWorkgroupSizeX: number;
+  maxStorageBindingBytes: number;
+  maxBufferBytes: number;
+  maxStorageBuffersPerStage: number;
+  maxWorkgroupsPerDimension: number;
+}
+
+export interface GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: GpuAdapterDescription;
+  readonly limits: GpuLimits;
+}
+
+export interface GpuModelOptions {
+  /** the largest batch forward/backward/tangent accept */
+  maxBatch: number;
+  /** the longest sequence (calls may use T' ≤ maxT) */
+  maxT: number;
+  /**
+   * Kernel shape overrides (tests exercise the general paths on tiny
+   * models; benchmarks tune): threads per workgroup (a power of two) and
+   * sequences per workgroup. Defaults are chosen from the device limits.
+   */
+  tuning?: { workgroupSize?: number; seqsPerWorkgroup?: number };
+}
+
+export interface GpuModel extends TrainableModel<Float32Array> {
+  readonly kernels: { readonly name: 'webgpu'; readonly precision: 'f32' };
+  forward(x: Float32Array, B: number, T: number, yhat: Float32Array, opts: ForwardOptions<Float32Array>): Promise<void>;
+  backward(dyhat: Float32Array): Promise<void>;
+  tangent(x: Float32Array, B: number, T: number, dir: Float32Array, v: Float32Array, hidden?: Float32Array): Promise<void>;
+  dispose(): void;
+}
+
+export type GpuModelFactory = (ctx: GpuContext, shape: ModelShape, opts: GpuModelOptions) => GpuModel;

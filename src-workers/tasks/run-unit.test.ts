@@ -1,0 +1,97 @@
+/**
+ * runUnit's backends (issue 6), in-process with a fake GPU backend whose
+ * "device" is a CPU model behind the asynchronous GPU-model contract
+ * (test/async-cpu-model.ts): a webgpu unit trains and diagnoses on the
+ * backend's model (the same float32 arithmetic as the CPU unit, so the same
+ * results bit for bit), names the adapter, and disposes the model; a unit
+ * that gets no device fails with the reason, or, with cpuFallback (auto),
+ * runs on the CPU and says why.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ExperimentConfig } from '../../src-shared/config';
+import { presetConfig } from '../../src-shared/presets';
+import type { GpuContext } from '../backends/webgpu/types';
+import { runUnit, type GpuBackendModule } from './run-unit';
+import { asyncCpuModel, type AsyncCpuModel } from './test/async-cpu-model';
+
+const cfg: ExperimentConfig = {
+  ...presetConfig('smoke'), Nseq_train: 16, Nseq_diag: 16, T: 24, lag_max: 12, task_lags: [2, 4], task_coeffs: [0.6, 0.5], epochs: 2,
+};
+
+const ctx = {
+  device: {} as GpuContext['device'],
+  adapter: { description: '', vendor: 'acme', architecture: 'rdna9', fallback: false },
+  limits: {} as GpuContext['limits'],
+} satisfies GpuContext;
+
+function fakeGpu(opts: { noDevice?: string; noModel?: string } = {}): { load: () => Promise<GpuBackendModule>; made: AsyncCpuModel[] } {
+  const made: AsyncCpuModel[] = [];
+  const mod: GpuBackendModule = {
+    acquireGpu: async () => {
+      if (opts.noDevice) throw new Error(opts.noDevice);
+      return ctx;
+    },
+    createGpuModel: (_c, shape, o) => {
+      if (opts.noModel) throw new RangeError(opts.noModel);
+      const m = asyncCpuModel(shape, o, 'auto');
+      made.push(m);
+      return m as unknown as ReturnType<GpuBackendModule['createGpuModel']>;
+    },
+  };
+  return { load: async () => mod, made };
+}
+
+describe('runUnit backends', () => {
+  it('cpu (the default) reports the CPU and no adapter', async () => {
+    const out = await runUnit(cfg, 'diag', 3, {}, { diagnostics: false });
+    expect([out.backend, out.adapter, out.backendNote]).toEqual(['cpu', undefined, undefined]);
+  });
+
+  it('webgpu: the backend\'s model trains and diagnoses, the adapter is named (vendor and architecture without a description), the model is disposed', async () => {
+    const gpu = fakeGpu();
+    const out = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', loadGpu: gpu.load });
+    const ref = await runUnit(cfg, 'gru', 3);
+    expect([out.backend, out.adapter, out.backendNote]).toEqual(['webgpu', 'acme rdna9', undefined]);
+    expect(gpu.made).toHaveLength(1);
+    expect(gpu.made[0]!.disposed).toBe(true);
+    expect(gpu.made[0]!.passes.tangent).toBeGreaterThan(0); // the diagnostics ran on it
+    expect(out.kernelsName).toBe(`async-${ref.kernelsName}`);
+    expect(out.curve).toEqual(ref.curve);
+    expect(out.gateStats).toEqual(ref.gateStats);
+    expect(out.diagnosticsStatus).toBe('done');
+    expect(out.diagnostics!.summary).toEqual(ref.diagnostics!.summary);
+    expect(out.diagnostics!.muUnits).toEqual(ref.diagnostics!.muUnits);
+  });
+
+  it('webgpu without a device: the unit fails with the reason; with cpuFallback it runs on the CPU and says why', async () => {
+    const gpu = fakeGpu({ noDevice: 'no adapter' });
+    await expect(runUnit(cfg, 'const', 3, {}, { backend: 'webgpu', loadGpu: gpu.load })).rejects.toThrow('no WebGPU device: no adapter');
+    const out = await runUnit(cfg, 'const', 3, {}, { backend: 'webgpu', cpuFallback: true, loadGpu: gpu.load, diagnostics: false });
+    const ref = await runUnit(cfg, 'const', 3, {}, { diagnostics: false });
+    expect([out.backend, out.adapter, out.backendNote]).toEqual(['cpu', undefined, 'webgpu → cpu: no WebGPU device: no adapter']);
+    expect(out.curve).toEqual(ref.curve);
+  });
+
+  it('webgpu whose model cannot be made (e.g. a shape the kernels do not support): the same rule', async () => {
+    const gpu = fakeGpu({ noModel: 'H too large' });
+    await expect(runUnit(cfg, 'lstm', 3, {}, { backend: 'webgpu', loadGpu: gpu.load, diagnostics: false }))
+      .rejects.toThrow('the WebGPU model could not be made on acme rdna9: H too large');
+    const out = await runUnit(cfg, 'lstm', 3, {}, { backend: 'webgpu', cpuFallback: true, loadGpu: gpu.load, diagnostics: false });
+    expect([out.backend, out.backendNote]).toEqual(['cpu', 'webgpu → cpu: the WebGPU model could not be made on acme rdna9: H too large']);
+  });
+
+  it('a failure while training on the GPU is not a fallback: the unit fails even for auto', async () => {
+    const made: AsyncCpuModel[] = [];
+    const mod: GpuBackendModule = {
+      acquireGpu: async () => ctx,
+      createGpuModel: (_c, shape, o) => {
+        const m = asyncCpuModel(shape, o, 'ts');
+        m.backward = () => Promise.reject(new Error('device lost'));
+        made.push(m);
+        return m as unknown as ReturnType<GpuBackendModule['createGpuModel']>;
+      },
+    };
+    await expect(runUnit(cfg, 'shared', 3, {}, { backend: 'webgpu', cpuFallback: true, loadGpu: async () => mod })).rejects.toThrow('device lost');
+    expect(made[0]!.disposed).toBe(true);
+  });
+});
