@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// A self-contained WebGPU benchmark for a bare Linux x86-64 machine with an
+// NVIDIA GPU and driver but no Node, no npm registry and perhaps no Vulkan
+// loader (issue 6: "carrying whatever it needs"):
+//
+//   node scripts/gpu/make-device-bundle.mjs [--dir .gpu-bundle]
+//
+// writes (about 30 MB, git-ignored):
+//   .gpu-bundle/bench.mjs                    scripts/bench.ts bundled by esbuild (only `webgpu` external)
+//   .gpu-bundle/node_modules/webgpu/         the package's loader and its linux-x64 dawn.node (.xz)
+//   .gpu-bundle/node.xz                      this machine's Node binary, xz-compressed
+//   .gpu-bundle/lib/libvulkan.so.1           a Vulkan loader (Debian chromium's), used only when the
+//                                            target has none
+//   .gpu-bundle/run.sh                       unpacks Node, finds the driver's ICD, names the GPU, runs
+//                                            `node bench.mjs "$@"`
+// On the GPU machine, from the folder holding .gpu-bundle:
+//   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
+// (scripts/gpu/run-nvidia-bench.sh is the same job on a machine with a checkout and npm.)
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const argv = process.argv.slice(2);
+const dirArg = argv.indexOf('--dir');
+const OUT = resolve(ROOT, dirArg >= 0 ? argv[dirArg + 1] : '.gpu-bundle');
+const require = createRequire(import.meta.url);
+
+function say(msg) {
+  console.log(`make-device-bundle: ${msg}`);
+}
+
+if (process.platform !== 'linux' || process.arch !== 'x64') {
+  console.error(`make-device-bundle: builds an x86-64 Linux bundle and must run on one (this is ${process.platform}-${process.arch})`);
+  process.exit(2);
+}
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(join(OUT, 'lib'), { recursive: true });
+
+// 1. the benchmark, one ES module (tsx's esbuild; the WASM kernels are TypeScript modules already)
+const esbuild = await import(require.resolve('esbuild', { paths: [dirname(require.resolve('tsx/package.json'))] }));
+await esbuild.build({
+  entryPoints: [join(ROOT, 'scripts', 'bench.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['webgpu'],
+  outfile: join(OUT, 'bench.mjs'),
+  logLevel: 'warning',
+});
+say('bench.mjs bundled');
+
+// 2. the webgpu package: its loader and the linux-x64 Dawn binary
+const pkgDir = dirname(require.resolve('webgpu/package.json', { paths: [ROOT] }));
+const dst = join(OUT, 'node_modules', 'webgpu');
+mkdirSync(join(dst, 'dist', 'linux-x64'), { recursive: true });
+for (const f of ['package.json', 'index.js']) copyFileSync(join(pkgDir, f), join(dst, f));
+copyFileSync(join(pkgDir, 'dist', 'linux-x64', 'dawn.node'), join(dst, 'dist', 'linux-x64', 'dawn.node'));
+execFileSync('xz', ['-T0', '-6', join(dst, 'dist', 'linux-x64', 'dawn.node')], { stdio: 'inherit' });
+say('webgpu package copied (dawn.node compressed)');
+
+// 3. Node itself, compressed
+copyFileSync(process.execPath, join(OUT, 'node'));
+execFileSync('xz', ['-T0', '-6', join(OUT, 'node')], { stdio: 'inherit' });
+say(`node ${process.version} compressed`);
+
+// 4. a Vulkan loader for a target without one
+const loader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/chromium/libvulkan.so.1'].find((p) => existsSync(p));
+if (loader) {
+  copyFileSync(loader, join(OUT, 'lib', 'libvulkan.so.1'));
+  say(`Vulkan loader from ${loader}`);
+} else {
+  say('no Vulkan loader on this machine to carry (the target must have its own)');
+}
+
+// 5. the launcher
+const RUN = `#!/usr/bin/env bash
+# Runs the bundled benchmark (scripts/gpu/make-device-bundle.mjs made this folder).
+set -euo pipefail
+HERE="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
+if [ ! -x "$HERE/node" ]; then xz -dkc "$HERE/node.xz" > "$HERE/node"; chmod +x "$HERE/node"; fi
+DAWN="$HERE/node_modules/webgpu/dist/linux-x64/dawn.node"
+if [ ! -f "$DAWN" ]; then xz -dkc "$DAWN.xz" > "$DAWN"; fi
+# The Vulkan loader: the system's, else the carried one.
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+  export LD_LIBRARY_PATH="$HERE/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+# The NVIDIA driver's ICD where the loader would not look (containers mount it under /usr/local/nvidia).
+if [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ]; then
+  for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+    if [ -f "$f" ]; then export VK_DRIVER_FILES="$f"; break; fi
+  done
+fi
+command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
+echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
+cd "$HERE"
+exec "$HERE/node" "$HERE/bench.mjs" "$@"
+`;
+writeFileSync(join(OUT, 'run.sh'), RUN);
+chmodSync(join(OUT, 'run.sh'), 0o755);
+say(`done: ${OUT} (bash ${join(OUT, 'run.sh')} --backend webgpu --preset paper …)`);
