@@ -8,123 +8,35 @@
  *   colDots: C[cOff + j] (+)= Σ_r A[aOff + r·lda + j] · B[bOff + r·ldb + j]
  *            (the LayerNorm gain gradient Σ d ⊙ x̂).
  *
- * Two passes: the rows are split into ≤ nChunks chunks, each workgroup sums
- * one 16×16 output tile over one chunk (tiles of A and B staged in workgroup
- * memory, compensated (Neumaier) accumulation of 16-term sub-sums), then one
- * thread per output adds the chunk partials in order. WGSL has no float64, so
- * this is how the reduction keeps float64-like accuracy in float32: the
- * rounding error grows with the number of 16-row sub-sums only through the
- * compensation's second-order term.
+ * Two passes: the rows are split into chunks; the first pass writes one m×n
+ * partial per chunk, the second (FINISH) adds the partials in chunk order,
+ * one thread per output. The first pass of gemmTN is one of (chosen on the
+ * host from the shape and the operands' alignment, reductions-plan.ts):
+ *  - the register-tiled kernel (64×64 output tile per 256-thread workgroup,
+ *    4×4 outputs per thread in registers, 16-row blocks of A and B staged in
+ *    workgroup memory, vec4 loads where aligned): the large products dU, dW;
+ *  - the skinny kernel for a side of width ≤ 4 (column sums, dW_out, D ≤ 4);
+ *  - the plain 16×16 kernel (fallback, or asked for by setGemmTuning).
+ * Kernels are generated per variant (reductions-wgsl.ts) and compiled on
+ * first use.
+ *
+ * Accuracy (WGSL has no float64): every thread sums at most K = 32 products
+ * in plain float32 (two 16-row blocks; 8 rows in the skinny kernel), adds
+ * these sub-sums into its running total with Neumaier compensation, and the
+ * chunk partials are added the same way. The error is that of the K-term
+ * sub-sums plus a few final roundings, independent of the number of rows:
+ * under the usual model of independent roundings, about 2.6·2⁻²⁴ relative
+ * (rms) for N(0,1) data (test/reductions.test.ts derives the bounds it
+ * checks).
  */
 /// <reference types="@webgpu/types" />
 import { createStorage, Kernel } from './runtime';
+import { chunking, planGemmTN, type GemmPlan, type GemmShape, type GemmTuning, type PlanLimits } from './reductions-plan';
+import { COL_DOTS_PARTIAL, FINISH, SIMPLE_GEMM_WGSL, skinnyGemmWgsl, tiledGemmWgsl, type SkinnyConfig, type TiledConfig } from './reductions-wgsl';
 import type { GpuContext } from './types';
 
-const TILE = 16;
-/** at most this many partial floats (64 MiB) */
-const MAX_SCRATCH_FLOATS = 16 * 1024 * 1024;
-/** aim for about this many workgroups in the first pass */
-const TARGET_GROUPS = 4096;
-/** rows per chunk at least */
-const MIN_CHUNK_ROWS = 256;
-
-const NEUMAIER = /* wgsl */ `
-fn neumaier(sum: ptr<function, f32>, comp: ptr<function, f32>, x: f32) {
-  let t = *sum + x;
-  if (abs(*sum) >= abs(x)) { *comp = *comp + ((*sum - t) + x); } else { *comp = *comp + ((x - t) + *sum); }
-  *sum = t;
-}
-`;
-
-const GEMM_TN_PARTIAL = /* wgsl */ `
-struct U { rows: u32, m: u32, n: u32, aOff: u32, lda: u32, bOff: u32, ldb: u32, chunk: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> P: array<f32>;
-@group(0) @binding(3) var<uniform> u: U;
-var<workgroup> tA: array<f32, ${TILE * TILE}>;
-var<workgroup> tB: array<f32, ${TILE * TILE}>;
-${NEUMAIER}
-@compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(workgroup_id) g: vec3<u32>) {
-  let i0 = g.y * ${TILE}u;
-  let j0 = g.x * ${TILE}u;
-  let r0 = g.z * u.chunk;
-  let r1 = min(r0 + u.chunk, u.rows);
-  var sum = 0.0;
-  var comp = 0.0;
-  for (var r = r0; r < r1; r = r + ${TILE}u) {
-    let rr = r + l.y;
-    var a = 0.0;
-    var b = 0.0;
-    if (rr < r1 && i0 + l.x < u.m) { a = A[u.aOff + rr * u.lda + i0 + l.x]; }
-    if (rr < r1 && j0 + l.x < u.n) { b = B[u.bOff + rr * u.ldb + j0 + l.x]; }
-    tA[l.y * ${TILE}u + l.x] = a;
-    tB[l.y * ${TILE}u + l.x] = b;
-    workgroupBarrier();
-    var s = 0.0;
-    for (var k = 0u; k < ${TILE}u; k = k + 1u) {
-      s = s + tA[k * ${TILE}u + l.y] * tB[k * ${TILE}u + l.x];
-    }
-    workgroupBarrier();
-    neumaier(&sum, &comp, s);
-  }
-  let i = i0 + l.y;
-  let j = j0 + l.x;
-  if (i < u.m && j < u.n) { P[(g.z * u.m + i) * u.n + j] = sum + comp; }
-}
-`;
-
-const COL_DOTS_PARTIAL = /* wgsl */ `
-struct U { rows: u32, n: u32, aOff: u32, lda: u32, bOff: u32, ldb: u32, chunk: u32, pad: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> P: array<f32>;
-@group(0) @binding(3) var<uniform> u: U;
-${NEUMAIER}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) g: vec3<u32>) {
-  let j = gid.x;
-  if (j >= u.n) { return; }
-  let r0 = g.y * u.chunk;
-  let r1 = min(r0 + u.chunk, u.rows);
-  var sum = 0.0;
-  var comp = 0.0;
-  var r = r0;
-  for (; r + 8u <= r1; r = r + 8u) {
-    var s = 0.0;
-    for (var k = 0u; k < 8u; k = k + 1u) {
-      s = s + A[u.aOff + (r + k) * u.lda + j] * B[u.bOff + (r + k) * u.ldb + j];
-    }
-    neumaier(&sum, &comp, s);
-  }
-  for (; r < r1; r = r + 1u) {
-    neumaier(&sum, &comp, A[u.aOff + r * u.lda + j] * B[u.bOff + r * u.ldb + j]);
-  }
-  P[g.y * u.n + j] = sum + comp;
-}
-`;
-
-const FINISH = /* wgsl */ `
-struct U { m: u32, n: u32, nChunks: u32, cOff: u32, ldc: u32, accumulate: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read> P: array<f32>;
-@group(0) @binding(1) var<storage, read_write> C: array<f32>;
-@group(0) @binding(2) var<uniform> u: U;
-${NEUMAIER}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let idx = gid.x + gid.y * ng.x * 64u;
-  if (idx >= u.m * u.n) { return; }
-  let i = idx / u.n;
-  let j = idx % u.n;
-  let at = u.cOff + i * u.ldc + j;
-  var sum = 0.0;
-  var comp = 0.0;
-  if (u.accumulate != 0u) { sum = C[at]; }
-  for (var c = 0u; c < u.nChunks; c = c + 1u) { neumaier(&sum, &comp, P[(c * u.m + i) * u.n + j]); }
-  C[at] = sum + comp;
-}
-`;
+export type { GemmPlan, GemmTuning } from './reductions-plan';
+export { describePlan } from './reductions-plan';
 
 export interface GemmTNArgs {
   rows: number;
@@ -146,11 +58,17 @@ export interface ColDotsArgs {
   accumulate?: boolean;
 }
 
+/** colDots: workgroups of 64 threads along the columns */
+const COL_DOTS_WG = 64;
+
 /** The reduction kernels of one device, with their scratch (one per context: reductions(ctx)). */
 export class Reductions {
-  private readonly gemmPartial: Kernel;
+  /** compiled gemmTN variants by key */
+  private readonly kernels = new Map<string, Kernel>();
   private readonly dotsPartial: Kernel;
   private readonly finish: Kernel;
+  private readonly limits: PlanLimits;
+  private tuning: GemmTuning = {};
   private scratch: GPUBuffer;
   private scratchFloats: number;
   /** outgrown scratch buffers: still referenced by encoders not yet submitted, destroyed with the rest */
@@ -159,13 +77,51 @@ export class Reductions {
   readonly ones: GPUBuffer;
 
   constructor(private readonly ctx: GpuContext) {
-    this.gemmPartial = new Kernel(ctx, 'reduce-gemmTN-partial', GEMM_TN_PARTIAL, 3, { readOnly: [0, 1] });
     this.dotsPartial = new Kernel(ctx, 'reduce-coldots-partial', COL_DOTS_PARTIAL, 3, { readOnly: [0, 1] });
     this.finish = new Kernel(ctx, 'reduce-finish', FINISH, 2, { readOnly: [0] });
+    this.limits = {
+      maxWorkgroupStorageBytes: ctx.limits.maxWorkgroupStorageBytes,
+      maxInvocationsPerWorkgroup: ctx.limits.maxInvocationsPerWorkgroup,
+      maxWorkgroupsPerDimension: ctx.limits.maxWorkgroupsPerDimension,
+    };
     this.scratchFloats = 1024;
     this.scratch = createStorage(ctx, this.scratchFloats, 'reduction partials');
     this.ones = createStorage(ctx, 4, 'ones');
     ctx.device.queue.writeBuffer(this.ones, 0, new Float32Array([1, 1, 1, 1]));
+  }
+
+  /**
+   * Override the gemmTN kernel choice (benchmarks on a real GPU:
+   * scripts/bench-gpu-reductions.ts); null restores the defaults.
+   */
+  setGemmTuning(t: GemmTuning | null): void {
+    this.tuning = { ...(t ?? {}) };
+  }
+
+  /** The kernel and chunks gemmTN uses for these arguments (rows ≥ 1). */
+  planGemmTN(g: GemmTNArgs): GemmPlan {
+    const shape: GemmShape = {
+      rows: g.rows, m: g.m, n: g.n, aOff: g.aOff, lda: g.lda, bOff: g.bOff, ldb: g.ldb,
+      aFloats: Math.floor(g.a.size / 4), bFloats: Math.floor(g.b.size / 4),
+    };
+    return planGemmTN(shape, this.limits, this.tuning);
+  }
+
+  private kernel(key: string, make: () => string): Kernel {
+    let k = this.kernels.get(key);
+    if (!k) {
+      k = new Kernel(this.ctx, `reduce-gemmTN-${key}`, make(), 3, { readOnly: [0, 1] });
+      this.kernels.set(key, k);
+    }
+    return k;
+  }
+
+  private tiledKernel(c: TiledConfig): Kernel {
+    return this.kernel(`tiled-${c.tm}x${c.tn}-${c.rm}x${c.rn}-k${c.kb}x${c.sub}${c.vecA ? '-va' : ''}${c.vecB ? '-vb' : ''}`, () => tiledGemmWgsl(c));
+  }
+
+  private skinnyKernel(c: SkinnyConfig): Kernel {
+    return this.kernel(`skinny-${c.wx}-${c.k}`, () => skinnyGemmWgsl(c));
   }
 
   private scratchFor(floats: number): GPUBuffer {
@@ -175,15 +131,6 @@ export class Reductions {
       this.scratch = createStorage(this.ctx, this.scratchFloats, 'reduction partials');
     }
     return this.scratch;
-  }
-
-  private chunks(rows: number, outputs: number, groupsPerChunk: number): { nChunks: number; chunk: number } {
-    const byRows = Math.ceil(rows / MIN_CHUNK_ROWS);
-    const byOccupancy = Math.max(1, Math.ceil(TARGET_GROUPS / groupsPerChunk));
-    const byScratch = Math.max(1, Math.floor(MAX_SCRATCH_FLOATS / Math.max(1, outputs)));
-    const nChunks = Math.max(1, Math.min(byRows, byOccupancy, byScratch, this.ctx.limits.maxWorkgroupsPerDimension));
-    const chunk = Math.ceil(rows / nChunks);
-    return { nChunks: Math.ceil(rows / chunk), chunk };
   }
 
   private encodeFinish(enc: GPUCommandEncoder, m: number, n: number, nChunks: number, c: GPUBuffer, cOff: number, ldc: number, acc: boolean): void {
@@ -197,12 +144,28 @@ export class Reductions {
   gemmTN(enc: GPUCommandEncoder, g: GemmTNArgs): void {
     const { rows, m, n } = g;
     if (m < 1 || n < 1) return;
-    const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE);
-    const { nChunks, chunk } = rows > 0 ? this.chunks(rows, m * n, tiles) : { nChunks: 0, chunk: 1 };
+    const plan = rows > 0 ? this.planGemmTN(g) : null;
+    const nChunks = plan?.nChunks ?? 0;
     const scratch = this.scratchFor(Math.max(1, nChunks) * m * n);
-    if (nChunks > 0) {
-      this.gemmPartial.encode(enc, [Math.ceil(n / TILE), Math.ceil(m / TILE), nChunks], [g.a, g.b, scratch],
-        [rows, m, n, g.aOff, g.lda, g.bOff, g.ldb, chunk]);
+    if (plan) {
+      const ab = [rows, m, n, g.aOff, g.lda, g.bOff, g.ldb, plan.chunk];
+      switch (plan.kind) {
+        case 'tiled':
+          this.tiledKernel(plan.cfg).encode(enc, [...plan.groups, nChunks], [g.a, g.b, scratch], ab);
+          break;
+        case 'simple':
+          this.kernel('simple', () => SIMPLE_GEMM_WGSL).encode(enc, [...plan.groups, nChunks], [g.a, g.b, scratch], ab);
+          break;
+        case 'skinny': {
+          // narrow side N (width k ≤ 4) against wide side W; partial P[chunk·m·n + i·n + j]
+          const [nb, nOff, ldn, wb, wOff, ldw, w, pk, pw] = plan.narrowIsA
+            ? [g.a, g.aOff, g.lda, g.b, g.bOff, g.ldb, n, n, 1] as const
+            : [g.b, g.bOff, g.ldb, g.a, g.aOff, g.lda, m, 1, n] as const;
+          this.skinnyKernel(plan.cfg).encode(enc, [plan.groups, nChunks], [nb, wb, scratch],
+            [rows, w, wOff, ldw, nOff, ldn, plan.chunk, m * n, pk, pw]);
+          break;
+        }
+      }
     }
     this.encodeFinish(enc, m, n, nChunks, g.c, g.cOff, g.ldc, g.accumulate ?? false);
   }
@@ -211,10 +174,10 @@ export class Reductions {
   colDots(enc: GPUCommandEncoder, g: ColDotsArgs): void {
     const { rows, n } = g;
     if (n < 1) return;
-    const { nChunks, chunk } = rows > 0 ? this.chunks(rows, n, Math.ceil(n / 64)) : { nChunks: 0, chunk: 1 };
+    const { nChunks, chunk } = rows > 0 ? chunking(rows, n, Math.ceil(n / COL_DOTS_WG), this.limits) : { nChunks: 0, chunk: 1 };
     const scratch = this.scratchFor(Math.max(1, nChunks) * n);
     if (nChunks > 0) {
-      this.dotsPartial.encode(enc, [Math.ceil(n / 64), nChunks], [g.a, g.b, scratch], [rows, n, g.aOff, g.lda, g.bOff, g.ldb, chunk, 0]);
+      this.dotsPartial.encode(enc, [Math.ceil(n / COL_DOTS_WG), nChunks], [g.a, g.b, scratch], [rows, n, g.aOff, g.lda, g.bOff, g.ldb, chunk, 0]);
     }
     this.encodeFinish(enc, 1, n, nChunks, g.c, g.cOff, n, g.accumulate ?? false);
   }
@@ -231,6 +194,7 @@ export class Reductions {
     for (const b of this.retired.splice(0)) b.destroy();
     this.scratch.destroy();
     this.ones.destroy();
+    if (perDevice.get(this.ctx.device) === this) perDevice.delete(this.ctx.device);
   }
 }
 
