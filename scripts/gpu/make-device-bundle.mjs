@@ -6,16 +6,19 @@
 //   node scripts/gpu/make-device-bundle.mjs [--dir .gpu-bundle]
 //
 // writes (about 30 MB, git-ignored):
-//   .gpu-bundle/bench.mjs, parity.mjs        scripts/bench.ts and scripts/gpu/parity-check.ts bundled by
-//                                            esbuild (only `webgpu` external)
+//   .gpu-bundle/bench.mjs, parity.mjs,       scripts/bench.ts, scripts/gpu/parity-check.ts and
+//               reductions.mjs               scripts/bench-gpu-reductions.ts bundled by esbuild (only
+//                                            `webgpu` external)
 //   .gpu-bundle/node_modules/webgpu/         the package's loader and its linux-x64 dawn.node (.xz)
 //   .gpu-bundle/node.xz                      this machine's Node binary, xz-compressed
 //   .gpu-bundle/lib/libvulkan.so.1           a Vulkan loader (Debian chromium's), used only when the
 //                                            target has none
 //   .gpu-bundle/run.sh                       unpacks Node, finds the driver's ICD, names the GPU, runs
-//                                            `node bench.mjs "$@"` (or, first argument `parity`, the parity check)
+//                                            `node bench.mjs "$@"` (first argument `parity` or
+//                                            `reductions`: that script instead)
 // On the GPU machine, from the folder holding .gpu-bundle:
 //   bash .gpu-bundle/run.sh parity
+//   bash .gpu-bundle/run.sh reductions --shapes lstm-dU,lstm-dW --sweep
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
 // (scripts/gpu/run-nvidia-bench.sh is the same job on a machine with a checkout and npm.)
 import { execFileSync } from 'node:child_process';
@@ -45,7 +48,12 @@ mkdirSync(join(OUT, 'lib'), { recursive: true });
 // 1. the benchmark and the parity check, one ES module each (tsx's esbuild; the WASM kernels are
 //    TypeScript modules already)
 const esbuild = await import(require.resolve('esbuild', { paths: [dirname(require.resolve('tsx/package.json'))] }));
-for (const [entry, out] of [[join('scripts', 'bench.ts'), 'bench.mjs'], [join('scripts', 'gpu', 'parity-check.ts'), 'parity.mjs']]) {
+const ENTRIES = [
+  [join('scripts', 'bench.ts'), 'bench.mjs'],
+  [join('scripts', 'gpu', 'parity-check.ts'), 'parity.mjs'],
+  [join('scripts', 'bench-gpu-reductions.ts'), 'reductions.mjs'],
+];
+for (const [entry, out] of ENTRIES) {
   await esbuild.build({
     entryPoints: [join(ROOT, entry)],
     bundle: true,
@@ -57,7 +65,7 @@ for (const [entry, out] of [[join('scripts', 'bench.ts'), 'bench.mjs'], [join('s
     logLevel: 'warning',
   });
 }
-say('bench.mjs and parity.mjs bundled');
+say('bench.mjs, parity.mjs and reductions.mjs bundled');
 
 // 2. the webgpu package: its loader and the linux-x64 Dawn binary
 const pkgDir = dirname(require.resolve('webgpu/package.json', { paths: [ROOT] }));
@@ -103,7 +111,10 @@ fi
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 cd "$HERE"
-if [ "\${1:-}" = parity ]; then shift; exec "$HERE/node" "$HERE/parity.mjs" "$@"; fi
+case "\${1:-}" in
+  parity) shift; exec "$HERE/node" "$HERE/parity.mjs" "$@" ;;
+  reductions) shift; exec "$HERE/node" "$HERE/reductions.mjs" "$@" ;;
+esac
 exec "$HERE/node" "$HERE/bench.mjs" "$@"
 `;
 writeFileSync(join(OUT, 'run.sh'), RUN);
