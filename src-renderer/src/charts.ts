@@ -1,21 +1,27 @@
 /**
- * ECharts registration, once for the whole renderer (tree-shaken echarts/core).
- * Import this module (ChartCard.vue does) before mounting a <v-chart>.
+ * ECharts registration, once for the whole renderer (tree-shaken echarts/core):
+ * exactly the series types and components the renderer's charts use (every
+ * other one is code each page would load and run for nothing). Import this
+ * module (ChartCard.vue does) before mounting a <v-chart>. The SVG renderer,
+ * needed only to export a chart as SVG, is loaded then (svgRenderer()).
  */
 import { use } from 'echarts/core';
-import { BarChart, BoxplotChart, CustomChart, LineChart, ScatterChart } from 'echarts/charts';
-import {
-  DatasetComponent, DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent,
-  MarkPointComponent, TitleComponent, ToolboxComponent, TooltipComponent,
-} from 'echarts/components';
-import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { BoxplotChart, CustomChart, LineChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
 
 use([
-  LineChart, ScatterChart, BarChart, BoxplotChart, CustomChart,
-  GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, MarkAreaComponent,
-  MarkPointComponent, TitleComponent, ToolboxComponent, DatasetComponent,
-  SVGRenderer, CanvasRenderer,
+  LineChart, ScatterChart, BoxplotChart, CustomChart,
+  GridComponent, TooltipComponent, LegendComponent, MarkLineComponent,
+  CanvasRenderer,
 ]);
+
+let svg: Promise<void> | null = null;
+/** Register ECharts' SVG renderer (for SVG exports), loading it on first use. */
+export function svgRenderer(): Promise<void> {
+  svg ??= import('./charts-svg').then(() => undefined);
+  return svg;
+}
 
 export const CHARTS_REGISTERED = true;
 

@@ -12,12 +12,14 @@ import 'element-plus/dist/index.css';
 import 'element-plus/theme-chalk/dark/css-vars.css';
 import './styles/main.css';
 import type { RouteLocationNormalized, RouteLocationResolved } from 'vue-router';
+import { formatDate } from './components/common/format';
+import { whenIdle } from './components/common/idle';
 import { prefetchExperiment } from './results/fetch';
 import { router } from './router';
 import { provideClient } from './stores/client';
 import { connect } from './transport';
 
-/** A User Timing mark (read by the page-load measurements in .tmp/uip/); no-op where unsupported. */
+/** A User Timing mark (read by scripts/bench-ui.ts); no-op where unsupported. */
 function mark(name: string): void {
   if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
 }
@@ -48,6 +50,8 @@ function warmFirstRoute(): void {
 try {
   warmFirstRoute();
 } catch { /* only a head start */ }
+// Intl's first date format loads locale data (~20 ms): done while the page waits for its code, not in its first render
+whenIdle(() => formatDate(0), 3000);
 
 import('./boot').then(
   ({ boot }) => {

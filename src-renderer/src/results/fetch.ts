@@ -6,16 +6,18 @@
  * - loadRunResults: api.getRunResults for the runs with a stored result, in
  *   batches (a few in flight), with progress, WITHOUT the per-unit envelopes
  *   (`muUnits: false`: an empty list; loadMuUnits fetches them for one run
- *   on demand). Results are cached per run, keyed by the record's status /
- *   finish time / attempts (a re-run or a newly finished run is fetched
- *   again); a run already being fetched (by a prefetch) is awaited, not
- *   fetched twice.
+ *   on demand) and WITHOUT the learning curves and gate statistics
+ *   (`curves: false`: empty lists, about 60 % of the rest; loadRunCurves
+ *   fetches them when their charts are shown). Results are cached per run,
+ *   keyed by the record's status / finish time / attempts (a re-run or a
+ *   newly finished run is fetched again); a run already being fetched (by a
+ *   prefetch) is awaited, not fetched twice.
  * - prefetchExperiment / takePrefetchedDetail: getExperiment and its run
  *   results started early; the loader takes the detail once, if fresh.
  */
 import { markRaw } from 'vue';
 import type { Api } from '../../../src-shared/api';
-import type { ExperimentDetail, RunRecord, RunResult } from '../../../src-shared/results';
+import type { ExperimentDetail, GateStatRow, LearningCurveRow, RunRecord, RunResult } from '../../../src-shared/results';
 import type { LoadedRun } from './shape';
 
 const CACHE_MAX = 400;
@@ -25,6 +27,17 @@ const inflight = new Map<number, { key: string; result: Promise<RunResult | null
 /** per-unit envelopes of single runs (loadMuUnits), same keys */
 const MU_CACHE_MAX = 8;
 const muCache = new Map<number, { key: string; mu: Promise<Float64Array[]> }>();
+/** learning curves and gate statistics of single runs (loadRunCurves), same keys */
+const curveCache = new Map<number, { key: string; curves: Promise<RunCurves | null> }>();
+
+/** The parts of a result that loadRunResults leaves out and loadRunCurves fetches. */
+export interface RunCurves {
+  curve: LearningCurveRow[];
+  gateStats: GateStatRow[];
+}
+
+/** what the results page reads first: no per-unit envelopes, no learning curves or gate statistics */
+const LEAN = { muUnits: false, curves: false } as const;
 
 export function runKey(r: RunRecord): string {
   return `${r.status}|${r.finishedAt ?? ''}|${r.attempts}|${r.hasResult ? 1 : 0}`;
@@ -41,11 +54,13 @@ export function forgetRunResults(runId?: number): void {
   if (runId === undefined) {
     cache.clear();
     muCache.clear();
+    curveCache.clear();
     inflight.clear();
     prefetched.clear();
   } else {
     cache.delete(runId);
     muCache.delete(runId);
+    curveCache.delete(runId);
     inflight.delete(runId);
   }
 }
@@ -72,7 +87,65 @@ export function loadMuUnits(api: Api, rec: RunRecord): Promise<Float64Array[]> {
 const BATCH = 5;
 
 /**
- * Results of the runs that have one (without the per-unit envelopes), fetched
+ * The learning curves and gate statistics of the runs that have a result
+ * (runId → curves; a run whose result is gone is left out), fetched by
+ * api.getRunResults (`curves: true`, no per-unit envelopes) in batches of
+ * BATCH, `concurrency` at a time, and cached per run state like the results.
+ */
+export async function loadRunCurves(api: Api, runs: readonly RunRecord[], concurrency = 3): Promise<Map<number, RunCurves>> {
+  const want = runs.filter((r) => r.hasResult);
+  const pending = new Map<number, Promise<RunCurves | null>>();
+  const missing: RunRecord[] = [];
+  for (const rec of want) {
+    const hit = curveCache.get(rec.id);
+    if (hit && hit.key === runKey(rec)) pending.set(rec.id, hit.curves);
+    else missing.push(rec);
+  }
+  const batches: RunRecord[][] = [];
+  for (let k = 0; k < missing.length; k += BATCH) batches.push(missing.slice(k, k + BATCH));
+  const settle = batches.map((batch) => {
+    let resolve!: (got: (RunResult | null)[]) => void;
+    let reject!: (e: unknown) => void;
+    const all = new Promise<(RunResult | null)[]>((res, rej) => { resolve = res; reject = rej; });
+    batch.forEach((rec, k) => {
+      const curves = all.then((got) => {
+        const r = got[k];
+        return r ? markRaw({ curve: markRaw(r.curve), gateStats: markRaw(r.gateStats) }) : null;
+      });
+      // a failed fetch is not kept: the next call tries again
+      curves.catch(() => {
+        if (curveCache.get(rec.id)?.curves === curves) curveCache.delete(rec.id);
+      });
+      pending.set(rec.id, curves);
+      curveCache.delete(rec.id);
+      curveCache.set(rec.id, { key: runKey(rec), curves });
+    });
+    return { resolve, reject };
+  });
+  while (curveCache.size > CACHE_MAX) curveCache.delete(curveCache.keys().next().value!);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      const b = next++;
+      try {
+        settle[b]!.resolve(await api.getRunResults({ runIds: batches[b]!.map((r) => r.id), muUnits: false, curves: true }));
+      } catch (e) {
+        settle[b]!.reject(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+  const out = new Map<number, RunCurves>();
+  for (const rec of want) {
+    const c = await pending.get(rec.id)!;
+    if (c) out.set(rec.id, c);
+  }
+  return out;
+}
+
+/**
+ * Results of the runs that have one (without the per-unit envelopes, the
+ * learning curves and the gate statistics), fetched
  * by api.getRunResults in batches of BATCH, `concurrency` batches at a time;
  * cached results are not fetched again, runs being fetched are awaited.
  * progress(done, total) counts runs.
@@ -98,7 +171,7 @@ export async function loadRunResults(
     } else if (fly && fly.key === key) {
       // fetched by someone else (a prefetch); if that fails, fetch this one alone
       pending.push(fly.result
-        .catch(() => api.getRunResults({ runIds: [rec.id], muUnits: false }).then((got) => {
+        .catch(() => api.getRunResults({ runIds: [rec.id], ...LEAN }).then((got) => {
           remember(rec.id, key, got[0] ?? null);
           return got[0] ?? null;
         }))
@@ -133,7 +206,7 @@ export async function loadRunResults(
       const idx = batches[b]!;
       let got: (RunResult | null)[];
       try {
-        got = await api.getRunResults({ runIds: idx.map((i) => want[i]!.id), muUnits: false });
+        got = await api.getRunResults({ runIds: idx.map((i) => want[i]!.id), ...LEAN });
       } catch (e) {
         failed = true;
         for (const i of idx) inflight.delete(want[i]!.id);

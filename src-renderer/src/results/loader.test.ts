@@ -1,8 +1,10 @@
 /**
- * loadRunResults / loadMuUnits against a recording fake Api: the runs with a
- * result are fetched in batches WITHOUT the per-unit envelopes, results come
+ * loadRunResults / loadMuUnits / loadRunCurves against a recording fake Api:
+ * the runs with a result are fetched in batches WITHOUT the per-unit
+ * envelopes and WITHOUT learning curves and gate statistics, results come
  * back in the runs' order, cached ones are not fetched again (a changed run
- * state is), progress counts runs; μ per unit is fetched once per run state;
+ * state is), progress counts runs; μ per unit is fetched once per run state,
+ * the curves once per run state, in batches;
  * a prefetch (main.ts, when navigation to a results page starts) is taken
  * over by the page: no request is made twice.
  */
@@ -10,15 +12,19 @@ import { describe, expect, it } from 'vitest';
 import type { Api, GetRunResultArg, GetRunResultsArg } from '../../../src-shared/api';
 import type { ExperimentDetail, RunRecord, RunResult } from '../../../src-shared/results';
 import { takePrefetchedDetail } from './fetch';
-import { forgetRunResults, loadMuUnits, loadRunResults, prefetchExperiment } from './loader';
+import { forgetRunResults, loadMuUnits, loadRunCurves, loadRunResults, prefetchExperiment } from './loader';
 
 function rec(id: number, over: Partial<RunRecord> = {}): RunRecord {
   return { id, arch: 'gru', seed: id, status: 'done', finishedAt: 1000 + id, attempts: 1, hasResult: true, ...over } as RunRecord;
 }
 
-function result(id: number, mu: boolean): RunResult {
+/** run `id`'s result: μ per unit when `mu`; a curve of `id` epochs and one gate statistic per epoch when `curves` */
+function result(id: number, mu: boolean, curves = false): RunResult {
+  const epochs = curves ? id : 0;
   return {
-    curve: [], gateStats: [], diverged: false, divergedEpoch: null, cancelled: false, kernelsName: `k${id}`, wallMs: id,
+    curve: Array.from({ length: epochs }, (_, epoch) => ({ epoch, train_loss: id, train_acc: 0, val_loss: id, val_acc: 0 })),
+    gateStats: Array.from({ length: epochs }, (_, epoch) => ({ epoch, metric: 'leak_mean', value: id / 100 })),
+    diverged: false, divergedEpoch: null, cancelled: false, kernelsName: `k${id}`, wallMs: id,
     diagnostics: { lags: [2, 3], muUnits: mu ? [new Float64Array([id]), new Float64Array([id + 0.5])] : [] } as unknown as RunResult['diagnostics'],
   };
 }
@@ -28,7 +34,7 @@ function fakeApi() {
   const api = {
     async getRunResults(arg: GetRunResultsArg) {
       calls.push({ method: 'getRunResults', arg });
-      return arg.runIds.map((id) => result(id, arg.muUnits !== false));
+      return arg.runIds.map((id) => result(id, arg.muUnits !== false, arg.curves !== false));
     },
     async getRunResult(arg: GetRunResultArg) {
       calls.push({ method: 'getRunResult', arg });
@@ -39,7 +45,7 @@ function fakeApi() {
 }
 
 describe('loadRunResults', () => {
-  it('batches of 5 without muUnits, in order, skipping runs without a result; cached runs are not fetched again', async () => {
+  it('batches of 5 without muUnits and curves, in order, skipping runs without a result; cached runs are not fetched again', async () => {
     forgetRunResults();
     const { api, calls } = fakeApi();
     const runs = [...Array.from({ length: 12 }, (_, i) => rec(i + 1)), rec(13, { hasResult: false })];
@@ -49,8 +55,8 @@ describe('loadRunResults', () => {
     expect(out.map((r) => r.result.kernelsName)).toEqual(out.map((r) => `k${r.record.id}`));
     expect(calls.map((c) => c.method)).toEqual(['getRunResults', 'getRunResults', 'getRunResults']);
     expect(calls.map((c) => (c.arg as GetRunResultsArg).runIds.length).sort()).toEqual([2, 5, 5]);
-    for (const c of calls) expect(c.arg.muUnits).toBe(false);
-    for (const r of out) expect(r.result.diagnostics!.muUnits).toEqual([]);
+    for (const c of calls) expect([c.arg.muUnits, (c.arg as GetRunResultsArg).curves]).toEqual([false, false]);
+    for (const r of out) expect([r.result.diagnostics!.muUnits, r.result.curve, r.result.gateStats]).toEqual([[], [], []]);
     expect(seen[0]).toEqual([0, 12]);
     expect(seen.at(-1)).toEqual([12, 12]);
 
@@ -59,7 +65,7 @@ describe('loadRunResults', () => {
     runs[3] = rec(4, { attempts: 2 });
     const again = await loadRunResults(api, runs);
     expect(again).toHaveLength(12);
-    expect(calls).toEqual([{ method: 'getRunResults', arg: { runIds: [4], muUnits: false } }]);
+    expect(calls).toEqual([{ method: 'getRunResults', arg: { runIds: [4], muUnits: false, curves: false } }]);
   });
 
   it('nothing to fetch: no call', async () => {
@@ -79,6 +85,47 @@ describe('loadMuUnits', () => {
     expect(calls).toEqual([{ method: 'getRunResult', arg: { runId: 7, muUnits: true } }]);
     await loadMuUnits(api, rec(7, { finishedAt: 5 }));
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('loadRunCurves', () => {
+  it('fetches the curves of the runs with a result in batches of 5, with curves and without μ; once per run state', async () => {
+    forgetRunResults();
+    const { api, calls } = fakeApi();
+    const runs = [...Array.from({ length: 7 }, (_, i) => rec(i + 1)), rec(8, { hasResult: false })];
+    const got = await loadRunCurves(api, runs);
+    expect([...got.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    for (const [id, c] of got) {
+      expect(c.curve.map((r) => r.epoch)).toEqual(Array.from({ length: id }, (_, e) => e));
+      expect(c.gateStats.every((g) => g.value === id / 100)).toBe(true);
+    }
+    expect(calls.map((c) => c.arg)).toEqual([
+      { runIds: [1, 2, 3, 4, 5], muUnits: false, curves: true }, { runIds: [6, 7], muUnits: false, curves: true },
+    ]);
+    // again: cached, except run 2 whose state changed
+    calls.length = 0;
+    runs[1] = rec(2, { finishedAt: 9 });
+    const again = await loadRunCurves(api, runs);
+    expect([...again.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(again.get(3)).toBe(got.get(3));
+    expect(calls.map((c) => c.arg)).toEqual([{ runIds: [2], muUnits: false, curves: true }]);
+  });
+
+  it('a failed fetch rejects and is not cached: the next call fetches again', async () => {
+    forgetRunResults();
+    const { api: ok, calls } = fakeApi();
+    let fail = true;
+    const api = {
+      ...ok,
+      async getRunResults(arg: GetRunResultsArg) {
+        if (fail) throw new Error('host busy');
+        return ok.getRunResults(arg);
+      },
+    } as unknown as Api;
+    await expect(loadRunCurves(api, [rec(1), rec(2)])).rejects.toThrow('host busy');
+    fail = false;
+    expect([...(await loadRunCurves(api, [rec(1), rec(2)])).keys()]).toEqual([1, 2]);
+    expect(calls).toHaveLength(1);
   });
 });
 

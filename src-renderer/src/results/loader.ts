@@ -2,7 +2,8 @@
  * Loading an experiment's results for the results and compare views:
  * api.getExperiment (or the detail prefetched by main.ts's router guard),
  * then the run results through results/fetch.ts (batched, cached per run,
- * without the per-unit envelopes, which loadMuUnits fetches on demand),
+ * without the per-unit envelopes, which loadMuUnits fetches on demand, and
+ * without the learning curves and gate statistics, which loadRunCurves does),
  * shaped once (results/shape.ts). Shaped data is held without deep
  * reactivity (shallowRef + markRaw).
  */
@@ -13,7 +14,7 @@ import { useApiEvents, useClient } from '../stores/client';
 import { loadRunResults, takePrefetchedDetail } from './fetch';
 import { shapeExperiment, type ExperimentResults, type LoadedRun } from './shape';
 
-export { forgetRunResults, loadMuUnits, loadRunResults, prefetchExperiment } from './fetch';
+export { forgetRunResults, loadMuUnits, loadRunCurves, loadRunResults, prefetchExperiment, type RunCurves } from './fetch';
 
 export interface LoadedExperiment {
   detail: ExperimentDetail;
@@ -21,7 +22,7 @@ export interface LoadedExperiment {
   shaped: ExperimentResults;
 }
 
-/** A User Timing mark (read by the page-load measurements, .tmp/uip/measure.mjs); no-op where unsupported. */
+/** A User Timing mark (read by scripts/bench-ui.ts); no-op where unsupported. */
 function mark(name: string): void {
   if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
 }

@@ -51,7 +51,6 @@ function base(title: { x: string; y: string; xLog?: boolean; yLog?: boolean }): 
     grid: { left: 64, right: 24, top: 48, bottom: 48, containLabel: false },
     tooltip: { trigger: 'item', confine: true },
     legend: { type: 'scroll', top: 0 },
-    toolbox: { show: false },
     xAxis: { type: title.xLog ? 'log' : 'value', name: title.x, nameLocation: 'middle', nameGap: 28, scale: true, splitLine: { show: false }, ...(title.xLog ? { min: 'dataMin', max: 'dataMax' } : {}) },
     yAxis: { type: title.yLog ? 'log' : 'value', name: title.y, nameLocation: 'middle', nameGap: 48, scale: true },
   };

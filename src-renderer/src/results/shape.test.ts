@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { theoryHN } from '../../../src-shared/theory-closed-form';
-import { shapeExperiment } from './shape';
+import { shapeExperiment, withCurves } from './shape';
 import { BASE_SPEC, synthConfig, synthRuns, type SynthSpec } from './test-fixtures';
 import { fittedEnvelope, regimeParams, theoryNs, theoryParams } from './theory-rule';
 
@@ -85,6 +85,32 @@ describe('results/shape + theory-rule on exact synthetic diagnostics', () => {
     // train_loss = 1/(e+1+si), si = 0, 1
     a.curves.train_loss.forEach((st) => expect(st.mean).toBeCloseTo((1 / (st.key + 1) + 1 / (st.key + 2)) / 2, 12));
     expect(a.gates.get('leak_mean')![0]!.mean).toBeCloseTo(0.905, 12);
+  });
+
+  it('withCurves: lean results (no curves) plus the curves fetched later aggregate like the full results', () => {
+    const full = synthRuns(s);
+    const lean = full.map((r) => ({ ...r, result: { ...r.result, curve: [], gateStats: [] } }));
+    const shapedLean = shapeExperiment(cfg, lean);
+    expect(shapedLean.archs[0]!.curves.train_loss).toEqual([]);
+    // the curves of every run but the last (that one keeps its empty lists)
+    const map = new Map(full.slice(0, -1).map((r) => [r.record.id, { curve: r.result.curve, gateStats: r.result.gateStats }]));
+    const done = withCurves(shapedLean, map);
+    const const0 = done.archs[0]!;
+    // const: seeds 1 and 2, si = 0, 1: train_loss seed mean (1/(e+1) + 1/(e+2))/2, leak_mean (0.90 + 0.91)/2
+    const0.curves.train_loss.forEach((st) => expect(st.mean).toBeCloseTo((1 / (st.key + 1) + 1 / (st.key + 2)) / 2, 12));
+    expect(const0.gates.get('leak_mean')!.map((g) => g.mean)).toEqual(Array.from({ length: s.epochs }, () => expect.closeTo(0.905, 12)));
+    expect(const0.runs.map((r) => r.result.curve.length)).toEqual([s.epochs, s.epochs]);
+    // gru, seed 2 is the last run: only seed 1's curve (si = 0: 1/(e+1))
+    const gru = done.archs[1]!;
+    expect(gru.runs.map((r) => r.result.curve.length)).toEqual([s.epochs, 0]);
+    gru.curves.train_loss.forEach((st) => {
+      expect(st.count).toBe(1);
+      expect(st.mean).toBeCloseTo(1 / (st.key + 1), 12);
+    });
+    // everything else is the lean shaping's, shared; the lean object is not changed
+    for (const k of ['hn', 'envelope', 'alpha', 'master', 'theory', 'diags', 'tauBox'] as const) expect(const0[k]).toBe(shapedLean.archs[0]![k]);
+    expect(shapedLean.archs[0]!.runs.map((r) => r.result.curve.length)).toEqual([0, 0]);
+    expect(done.Ns).toEqual(shapedLean.Ns);
   });
 
   it('theory rule: non-decaying fits and missing reliable α̂ give a reason, not a curve', () => {

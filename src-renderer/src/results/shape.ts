@@ -5,7 +5,8 @@
  * Vue: callers keep it in a shallowRef / markRaw (no deep reactivity over
  * paper-sized arrays).
  */
-import { ARCH_NAMES, type ArchName, type ExperimentConfig } from '../../../src-shared/config';
+// types only: the configuration module (its zod schema) is not part of a results page's code
+import type { ArchName, ExperimentConfig } from '../../../src-shared/config';
 import type {
   EnvelopeFitsRecord, EnvelopeRegimeName, RunDiagnostics, RunRecord, RunResult,
 } from '../../../src-shared/results';
@@ -107,8 +108,9 @@ export interface ExperimentResults {
   eps: number;
 }
 
+/** The runs per architecture, in the configuration's order (without one: as the runs come), each in seed order. */
 function byArch(runs: readonly LoadedRun[], cfg: ExperimentConfig): [ArchName, LoadedRun[]][] {
-  const order = cfg.models.length > 0 ? cfg.models : ARCH_NAMES;
+  const order = cfg.models.length > 0 ? cfg.models : [...new Set(runs.map((r) => r.record.arch))];
   return order
     .map((m) => [m, runs.filter((r) => r.record.arch === m).sort((a, b) => a.record.seed - b.record.seed)] as [ArchName, LoadedRun[]])
     .filter(([, rs]) => rs.length > 0);
@@ -155,26 +157,6 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
   const allTau = diags.flatMap(({ d }) => d.tau.map((t) => t.tau));
   const tau = allTau.filter((t) => Number.isFinite(t) && t > 0);
 
-  const curve = (k: CurveKey) => aggregateByKey(runs.map((r) => ({ keys: r.result.curve.map((c) => c.epoch), values: r.result.curve.map((c) => c[k]) })));
-  const curves = () => ({ train_loss: curve('train_loss'), val_loss: curve('val_loss'), train_acc: curve('train_acc'), val_acc: curve('val_acc') });
-
-  const gates = (): Map<string, KeyedStat[]> => {
-    const gateRows = new Map<string, Map<number, { keys: number[]; values: number[] }>>();
-    for (const r of runs) {
-      for (const g of r.result.gateStats) {
-        let perRun = gateRows.get(g.metric);
-        if (!perRun) gateRows.set(g.metric, (perRun = new Map()));
-        let s = perRun.get(r.record.id);
-        if (!s) perRun.set(r.record.id, (s = { keys: [], values: [] }));
-        s.keys.push(g.epoch);
-        s.values.push(g.value);
-      }
-    }
-    const out = new Map<string, KeyedStat[]>();
-    for (const [metric, perRun] of gateRows) out.set(metric, aggregateByKey([...perRun.values()]));
-    return out;
-  };
-
   let theory: TheoryCurve;
   if (!envelopeFit) theory = { ok: false, reason: 'no diagnostics' };
   else {
@@ -184,10 +166,8 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
       : { ok: true, params: tp.params, regime: tp.regime, points: theoryNs(cfg.N_grid).map((N) => ({ N, H_N: theoryHN(tp.params, N) })) };
   }
 
-  // learning curves and gate statistics (most of the points) are aggregated when a chart first reads them
-  return lazyFields({
+  return withRuns({
     arch,
-    runs: runs.map((r) => ({ seed: r.record.seed, runId: r.record.id, result: r.result })),
     diags,
     seeds: diags.map((x) => x.seed),
     hn,
@@ -207,7 +187,66 @@ export function shapeArch(arch: ArchName, runs: readonly LoadedRun[], cfg: Exper
     tauNaN: allTau.filter((t) => Number.isNaN(t)).length,
     tauClosedForm: arch === 'const' ? constTau(cfg.const_s) : null,
     theory,
-  }, { curves, gates });
+  }, runs.map((r) => ({ seed: r.record.seed, runId: r.record.id, result: r.result })));
+}
+
+type ArchBase = Omit<ArchResults, 'runs' | 'curves' | 'gates'>;
+
+/**
+ * `base` with its runs, and the learning curves and gate statistics (most of
+ * the points) aggregated from those runs when a chart first reads them.
+ */
+function withRuns(base: ArchBase, runs: ArchResults['runs']): ArchResults {
+  const curve = (k: CurveKey) => aggregateByKey(runs.map((r) => ({ keys: r.result.curve.map((c) => c.epoch), values: r.result.curve.map((c) => c[k]) })));
+  const curves = () => ({ train_loss: curve('train_loss'), val_loss: curve('val_loss'), train_acc: curve('train_acc'), val_acc: curve('val_acc') });
+  const gates = (): Map<string, KeyedStat[]> => {
+    const gateRows = new Map<string, Map<number, { keys: number[]; values: number[] }>>();
+    for (const r of runs) {
+      for (const g of r.result.gateStats) {
+        let perRun = gateRows.get(g.metric);
+        if (!perRun) gateRows.set(g.metric, (perRun = new Map()));
+        let s = perRun.get(r.runId);
+        if (!s) perRun.set(r.runId, (s = { keys: [], values: [] }));
+        s.keys.push(g.epoch);
+        s.values.push(g.value);
+      }
+    }
+    const out = new Map<string, KeyedStat[]>();
+    for (const [metric, perRun] of gateRows) out.set(metric, aggregateByKey([...perRun.values()]));
+    return out;
+  };
+  return lazyFields({ ...base, runs }, { curves, gates });
+}
+
+/** The learning curve and gate statistics of one run (what a lean result leaves out). */
+export interface RunCurvesPart {
+  curve: RunResult['curve'];
+  gateStats: RunResult['gateStats'];
+}
+
+/**
+ * `res` (shaped from results loaded without their learning curves and gate
+ * statistics) with those of `curves` (runId → curves) put in: new
+ * architecture objects whose runs carry them and whose `curves` / `gates`
+ * aggregate them (lazily); every other field is shared with `res`, unread.
+ * A run missing from `curves` keeps what it had.
+ */
+export function withCurves(res: ExperimentResults, curves: ReadonlyMap<number, RunCurvesPart>): ExperimentResults {
+  return {
+    ...res,
+    archs: res.archs.map((a) => {
+      // the fields' descriptors, so the lazy getters of `a` are neither copied as values nor run
+      const d = Object.getOwnPropertyDescriptors(a) as Partial<Record<keyof ArchResults, PropertyDescriptor>>;
+      delete d.runs;
+      delete d.curves;
+      delete d.gates;
+      const base = Object.defineProperties({}, d as PropertyDescriptorMap) as ArchBase;
+      return withRuns(base, a.runs.map((r) => {
+        const c = curves.get(r.runId);
+        return c ? { ...r, result: { ...r.result, curve: c.curve, gateStats: c.gateStats } } : r;
+      }));
+    }),
+  };
 }
 
 /** `base` with the fields of `lazy` added as getters that compute their value once, on first read. */

@@ -37,11 +37,22 @@ export function formatBytes(n: number | null | undefined): string {
   return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${u[i]}`;
 }
 
+/** The two date formats, created on first use and kept (a formatter is costly to create; toLocaleString makes one per call). */
+let dateFormats: { short: Intl.DateTimeFormat; long: Intl.DateTimeFormat } | null = null;
+function formats(): { short: Intl.DateTimeFormat; long: Intl.DateTimeFormat } {
+  dateFormats ??= {
+    short: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+    long: new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' }),
+  };
+  return dateFormats;
+}
+
+/** A time (ms since the epoch) in the user's locale; `short` leaves out the year of dates in the current year. */
 export function formatDate(ms: number | null | undefined, short = false): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   const d = new Date(ms);
-  if (short && d.getFullYear() === new Date().getFullYear()) return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const f = formats();
+  return short && d.getFullYear() === new Date().getFullYear() ? f.short.format(d) : f.long.format(d);
 }
 
 /** A number to `digits` significant digits (NaN / ±∞ as such). */
