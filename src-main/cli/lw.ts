@@ -3,11 +3,11 @@
  *
  *   lw run --preset smoke|quick|paper | --config FILE [--<field> value …]  (stored; prints the experiment id)
  *   lw list [--json] [--data-dir D]                        (the stored experiments)
- *   lw resume [ID] [--all] [--data-dir D]                  (run interrupted / failed / cancelled runs again)
+ *   lw resume [ID] [--all] [--data-dir D] [--gpu-runs N]   (run interrupted / failed / cancelled runs again)
  *   lw estimate-alpha --method ecf|mcculloch [FILE|-]      (stable tail index of a sample)
  *   lw sample-stable --alpha A [--scale S] --n N           (SαS samples, one per line)
  *   lw theory --decay exponential|polynomial|logarithmic … (closed-form H_N)
- *   lw serve [--port N] [--host H] [--data-dir D] [--workers N]  (the web host: prints its URL with the token)
+ *   lw serve [--port N] [--host H] [--data-dir D] [--workers N] [--gpu-runs N]  (the web host: prints its URL with the token)
  *   lw export --experiment ID [--run ID] --format zip|csv|pdf [--out FILE]  (files of a stored experiment)
  *   lw import DIR|FILE.zip [--name N] [--data-dir D]       (results of the reference pipeline; prints the experiment id)
  *

@@ -69,6 +69,8 @@ export interface ExperimentReport {
 export interface DriveOptions {
   /** worker threads (0: in-process) */
   workers: number;
+  /** the most concurrent webgpu runs (default: the scheduler's DEFAULT_GPU_RUNS) */
+  gpuRuns?: number;
   /** run the diagnostics and fits after training (default true) */
   diagnostics?: boolean;
   /** one line per event (progress, run ends) */
@@ -255,6 +257,7 @@ export async function driveRuns(
   const registry = HostRegistry.open(dirname(store.path), 'cli');
   const scheduler = new Scheduler({
     store, registry, workers: opts.workers, experimentIds,
+    ...(opts.gpuRuns !== undefined ? { gpuRuns: opts.gpuRuns } : {}),
     diagnostics: opts.diagnostics ?? true,
     ...(opts.workerFile ? { workerFile: opts.workerFile } : {}),
     ...(opts.webgpuProbe ? { backendProbe: opts.webgpuProbe } : {}),

@@ -31,6 +31,15 @@
  * that gets no device fails with the reason when webgpu was asked for; one
  * chosen by `auto` runs on the CPU instead, logged as a 'backend' event.
  *
+ * GPU runs: every webgpu run opens its own device and keeps its caches in GPU
+ * memory (an LSTM at the paper size needs about 2.5 GB), so at most `gpuRuns`
+ * (default 4) runs whose resolved backend is webgpu run at once. When the
+ * next queued run would go to the GPU and the GPU is full, the next queued
+ * run that resolves to the CPU starts instead (when a worker is free); the
+ * GPU runs keep their queue order, and one that ends in any way frees its
+ * place. An `auto` run whose probe has not answered yet holds the GPU runs
+ * queued after it until it resolves.
+ *
  * Cancel: a queued run is marked cancelled at once; a running one gets its
  * flag set and stops at its next mini-batch (or diagnostic batch / lag), its
  * partial result saved as cancelled. Pause: nothing new starts, running runs
@@ -100,6 +109,8 @@ export interface SchedulerOptions {
   warn?: (message: string) => void;
   /** WebGPU adapter detection, for the backend of `auto` runs (default: probeWebGpu) */
   backendProbe?: () => Promise<WebGpuProbe>;
+  /** at most this many concurrent runs whose resolved backend is webgpu (default DEFAULT_GPU_RUNS; 1..MAX_GPU_RUNS) */
+  gpuRuns?: number;
 }
 
 interface PoolSlot {
@@ -117,6 +128,8 @@ interface Flight {
   config: ExperimentConfig;
   flag: Int32Array;
   slot: PoolSlot;
+  /** its resolved backend is webgpu: it holds one of the `gpuRuns` places */
+  gpu: boolean;
   predicted: RunCost;
   t0: number;
   /** learning-curve rows not yet stored */
@@ -170,6 +183,9 @@ export class Scheduler {
   private slot: PoolSlot;
   private readonly retiring = new Set<PoolSlot>();
   private workersN: number;
+  private gpuRunsN: number;
+  /** running flights with `gpu` */
+  private gpuActive = 0;
   private paused_: boolean;
   private closed = false;
   private pumping = false;
@@ -184,6 +200,7 @@ export class Scheduler {
     this.events = opts.events ?? new EventBus<ApiEvent>();
     this.scope = opts.experimentIds ? new Set(opts.experimentIds) : null;
     this.workersN = checkWorkers(opts.workers ?? availableParallelism());
+    this.gpuRunsN = checkGpuRuns(opts.gpuRuns ?? DEFAULT_GPU_RUNS);
     this.paused_ = opts.paused ?? false;
     const interval = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     this.throttle = new KeyedThrottle<number>(interval);
@@ -197,6 +214,16 @@ export class Scheduler {
 
   get workers(): number {
     return this.workersN;
+  }
+
+  /** the most concurrent webgpu runs */
+  get gpuRuns(): number {
+    return this.gpuRunsN;
+  }
+
+  /** ids of the running runs whose resolved backend is webgpu */
+  get runningOnGpu(): number[] {
+    return [...this.flights.values()].filter((f) => f.gpu).map((f) => f.run.id);
   }
 
   get paused(): boolean {
@@ -266,6 +293,16 @@ export class Scheduler {
     return this.queueState();
   }
 
+  /** Change the most concurrent webgpu runs (running ones finish; a lower cap takes effect as they end). */
+  setGpuRuns(n: number): QueueState {
+    const g = checkGpuRuns(n);
+    if (g !== this.gpuRunsN) {
+      this.gpuRunsN = g;
+      this.pump();
+    }
+    return this.queueState();
+  }
+
   /** Resolves when nothing runs and nothing in scope is queued (or the queue is paused). */
   drain(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -313,11 +350,7 @@ export class Scheduler {
     this.pumping = true;
     try {
       while (!this.closed && !this.paused_ && this.flights.size < this.capacity) {
-        const next = this.queuedRuns(this.capacity - this.flights.size);
-        if (next.length === 0) break;
-        let started = 0;
-        for (const r of next) if (this.flights.size < this.capacity && this.startRun(r)) started++;
-        if (started === 0) break;
+        if (this.startPass() === 0) break;
       }
     } catch (err) {
       this.warn(`taking queued runs: ${describeError(err)}`);
@@ -327,18 +360,50 @@ export class Scheduler {
     this.checkIdle();
   }
 
+  /**
+   * One pass over the queue, in order, starting runs while workers are free;
+   * returns how many started. Looks at as many queued runs as there are free
+   * workers, and further (doubling) only while runs wait for the GPU, to find
+   * CPU runs that may overtake them.
+   */
+  private startPass(): number {
+    let limit = this.capacity - this.flights.size;
+    let started = 0;
+    for (;;) {
+      const queue = this.queuedRuns(limit);
+      let gpuWaits = false; // a run waits for a GPU place
+      let gpuHeld = false; // webgpu runs from here on wait (order among GPU runs)
+      for (const r of queue) {
+        if (this.flights.size >= this.capacity) return started;
+        const config = this.configOf(r.experimentId);
+        if (!config) continue;
+        const backend = this.backendOf(config);
+        if (backend === null) {
+          this.askProbe(); // it starts when the probe answers; it may go to the GPU
+          gpuHeld = true;
+        } else if (backend === 'webgpu' && (gpuHeld || this.gpuActive >= this.gpuRunsN)) {
+          if (this.gpuActive >= this.gpuRunsN) gpuWaits = true; // else it only keeps its place behind an unresolved `auto` run
+          gpuHeld = true;
+        } else if (this.startRun(r, config)) started++;
+      }
+      if (!gpuWaits || queue.length < limit || this.flights.size >= this.capacity) return started;
+      limit *= 2;
+    }
+  }
+
+  /** The backend a run of `config` goes to: null for `auto` until the WebGPU probe has answered. */
+  private backendOf(config: ExperimentConfig): ComputeBackend | null {
+    if (config.backend === 'auto') return this.probe ? selectBackend('auto', this.probe).backend : null;
+    return config.backend === 'webgpu' ? 'webgpu' : 'cpu';
+  }
+
   private configOf(experimentId: number): ExperimentConfig | null {
     if (!this.configs.has(experimentId)) this.configs.set(experimentId, this.store.getExperiment(experimentId)?.config ?? null);
     return this.configs.get(experimentId)!;
   }
 
-  private startRun(queued: RunRecord): boolean {
-    const config = this.configOf(queued.experimentId);
-    if (!config) return false;
-    if (config.backend === 'auto' && !this.probe) {
-      this.askProbe(); // the run starts when it answers
-      return false;
-    }
+  /** Start a queued run whose backend is known (startPass decides which). */
+  private startRun(queued: RunRecord, config: ExperimentConfig): boolean {
     const choice: BackendChoice | null = config.backend === 'auto' ? selectBackend('auto', this.probe!) : null;
     const backend: ComputeBackend = choice ? choice.backend : config.backend === 'webgpu' ? 'webgpu' : 'cpu';
     // the adapter the probe saw, when it is known now (the worker reports the one it used)
@@ -357,12 +422,13 @@ export class Scheduler {
     const slot = this.slot;
     const diagnostics = this.opts.diagnostics ?? true;
     const f: Flight = {
-      run, config, flag: new Int32Array(buf), slot, predicted: runCost(config, run.arch, diagnostics), t0: performance.now(),
+      run, config, flag: new Int32Array(buf), slot, gpu: backend === 'webgpu', predicted: runCost(config, run.arch, diagnostics), t0: performance.now(),
       rows: [], lastRow: null, phase: 'train', stage: null, done: 0, total: 0, trainEnd: 0, stageT0: 0, scale: 1,
       stop: null, flush: () => this.flushProgress(f), settled: Promise.resolve(),
     };
     this.flights.set(run.id, f);
     slot.active++;
+    if (f.gpu) this.gpuActive++;
     if (choice) this.recordBackend(run.id, choice, this.probe!);
     this.events.emit({ type: 'run-status', run });
     this.experimentChanged(run.experimentId);
@@ -530,6 +596,7 @@ export class Scheduler {
     } finally {
       this.flights.delete(id);
       f.slot.active--;
+      if (f.gpu) this.gpuActive--;
       this.retireIfIdle(f.slot);
       this.queueChanged();
       this.pump();
@@ -717,3 +784,13 @@ function checkWorkers(n: number): number {
 
 /** the most concurrent runs one scheduler accepts */
 export const MAX_WORKERS = 256;
+
+function checkGpuRuns(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_GPU_RUNS) throw new RangeError(`gpuRuns must be an integer from 1 to ${MAX_GPU_RUNS} (got ${n})`);
+  return n;
+}
+
+/** concurrent webgpu runs by default: each holds its own device and caches (about 2.5 GB for an LSTM at the paper size) */
+export const DEFAULT_GPU_RUNS = 4;
+/** the most concurrent webgpu runs one scheduler accepts */
+export const MAX_GPU_RUNS = 64;

@@ -53,6 +53,8 @@ export interface ServiceOptions {
   host: 'electron' | 'web';
   /** concurrent runs (default: the core count) */
   workers?: number;
+  /** concurrent runs on the GPU (resolved backend webgpu; default: the scheduler's DEFAULT_GPU_RUNS) */
+  gpuRuns?: number;
   /** pool worker entry (bundled app, tests) */
   workerFile?: string;
   /** migrations folder when opening by dataDir (bundled app) */
@@ -125,6 +127,7 @@ export function createService(opts: ServiceOptions): Service {
     scheduler = new Scheduler({
       store, events, registry, warn,
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.gpuRuns !== undefined ? { gpuRuns: opts.gpuRuns } : {}),
       ...(opts.workerFile ? { workerFile: opts.workerFile } : {}),
       ...(opts.paused ? { paused: true } : {}),
       ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),

@@ -1,5 +1,5 @@
 /**
- * `lw resume [ID] [--all] [--data-dir DIR] [--workers N] [--quiet]`: run
+ * `lw resume [ID] [--all] [--data-dir DIR] [--workers N] [--gpu-runs N] [--quiet]`: run
  * again, from their start, the interrupted runs (and with --all the failed
  * and cancelled ones) of experiment ID, or of every experiment, and wait for
  * them. Runs left `running` by a workstation that stopped (killed, crashed)
@@ -17,6 +17,7 @@ import type { RunRecord, RunStatus } from '../../../src-shared/results';
 import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
 import { HostRegistry, recoverInterruptedRuns } from '../../core/host-registry';
 import { databasePath, resolveDataDir } from '../../core/store';
+import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 import { seconds } from '../progress';
 import { driveRuns } from '../run-experiment';
@@ -26,6 +27,7 @@ interface ResumeOptions {
   all?: boolean;
   dataDir?: string;
   workers?: string;
+  gpuRuns?: string;
   quiet?: boolean;
 }
 
@@ -37,6 +39,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--all', 'also failed and cancelled runs')
     .option('--data-dir <dir>', 'data directory of the database (default: as lw run)')
     .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
+    .option('--gpu-runs <n>', GPU_RUNS_HELP)
     .option('--quiet', 'no per-epoch and diagnostics progress lines')
     .action(async (idArg: string | undefined, opts: ResumeOptions) => {
       const problems: string[] = [];
@@ -49,6 +52,12 @@ export function register(program: Command, io: CliIO): void {
       if (opts.workers !== undefined) {
         workers = Number(opts.workers);
         if (!/^\d+$/.test(opts.workers.trim()) || !Number.isSafeInteger(workers)) problems.push(`--workers must be an integer >= 0 (0 runs in-process; got ${JSON.stringify(opts.workers)})`);
+      }
+      let gpuRuns: number | null = null;
+      if (opts.gpuRuns !== undefined) {
+        const g = parseGpuRuns(opts.gpuRuns);
+        if (g.ok) gpuRuns = g.gpuRuns;
+        else problems.push(g.message);
       }
       if (problems.length > 0) {
         for (const p of problems) io.err(`lw resume: ${p}`);
@@ -112,7 +121,7 @@ export function register(program: Command, io: CliIO): void {
         });
         let reports;
         try {
-          ({ reports } = await driveRuns(store, experimentIds, runs, { workers: w, log: io.err, quiet: !!opts.quiet, signal: ac.signal }));
+          ({ reports } = await driveRuns(store, experimentIds, runs, { workers: w, ...(gpuRuns !== null ? { gpuRuns } : {}), log: io.err, quiet: !!opts.quiet, signal: ac.signal }));
         } finally {
           detach?.();
         }

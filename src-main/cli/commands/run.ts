@@ -17,9 +17,11 @@ import { PRESET_NAMES } from '../../../src-shared/presets';
 import { webgpuProblem } from '../../../src-workers/backends/select';
 import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
 import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
+import { DEFAULT_GPU_RUNS } from '../../core/scheduler';
 import { openStore, resolveDataDir, StoreValidationError, type Store } from '../../core/store';
 import { readConfigFile } from '../config-sources';
 import { addFieldOptions, fieldOverrides } from '../field-options';
+import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 import { seconds } from '../progress';
 import { runExperiment } from '../run-experiment';
@@ -34,6 +36,8 @@ export interface RunCommandOptions {
   config?: string;
   out?: string;
   workers?: string;
+  /** --gpu-runs: the most concurrent webgpu runs */
+  gpuRuns?: string;
   force?: boolean;
   dryRun?: boolean;
   quiet?: boolean;
@@ -47,7 +51,7 @@ export interface RunCommandOptions {
 }
 
 export type ResolvedRun =
-  | { ok: true; config: ExperimentConfig; out: string; workers: number; warnings: string[] }
+  | { ok: true; config: ExperimentConfig; out: string; workers: number; gpuRuns: number; warnings: string[] }
   | { ok: false; errors: ConfigError[]; warnings: string[] };
 
 /** `runs/<YYYYMMDD-HHMMSS>` in local time. */
@@ -80,10 +84,16 @@ export function resolveRunOptions(opts: RunCommandOptions): ResolvedRun {
       errors.push({ field: 'workers', message: `--workers must be an integer >= 0 (0 runs in-process; got ${JSON.stringify(opts.workers)})` });
     } else workers = w;
   }
+  let gpuRuns = DEFAULT_GPU_RUNS;
+  if (opts.gpuRuns !== undefined) {
+    const g = parseGpuRuns(opts.gpuRuns);
+    if (g.ok) gpuRuns = g.gpuRuns;
+    else errors.push({ field: 'gpuRuns', message: g.message });
+  }
   if (errors.length > 0 || !r.ok) return { ok: false, errors, warnings };
   const nTasks = expandRuns(r.config).length;
   if (opts.workers === undefined) workers = defaultWorkerCount(nTasks);
-  return { ok: true, config: r.config, out: opts.out ?? defaultOutDir(), workers, warnings };
+  return { ok: true, config: r.config, out: opts.out ?? defaultOutDir(), workers, gpuRuns, warnings };
 }
 
 /** `lw run <preset or config file> <YYYY-MM-DD HH:MM:SS>` in local time. */
@@ -116,6 +126,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)')
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
     .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
+    .option('--gpu-runs <n>', GPU_RUNS_HELP)
     .option('--force', 'write into a non-empty --out folder')
     .option('--dry-run', 'print the resolved configuration and the runs, run nothing')
     .option('--quiet', 'no per-epoch and diagnostics progress lines')
@@ -145,10 +156,10 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
       io.setExitCode(EXIT_USAGE);
       return;
     }
-    const { config, workers } = r;
+    const { config, workers, gpuRuns } = r;
     const units = expandRuns(config);
     if (opts.dryRun) {
-      io.out(JSON.stringify({ config, runs: units, out: r.out, workers }, null, 2));
+      io.out(JSON.stringify({ config, runs: units, out: r.out, workers, gpuRuns }, null, 2));
       io.setExitCode(EXIT_OK);
       return;
     }
@@ -187,7 +198,7 @@ Exit codes: 0 all runs finished (diverged runs included), 1 a run failed, 2 inva
     let experimentId: number | null = null;
     try {
       report = await runExperiment(config, {
-        out, workers, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false, webgpuProbe,
+        out, workers, gpuRuns, log: io.err, quiet: !!opts.quiet, signal: ac.signal, diagnostics: opts.diagnostics !== false, webgpuProbe,
         store, name: opts.name ?? defaultExperimentName(opts), preset: opts.preset ?? null,
         onCreated: (e) => {
           experimentId = e.id;

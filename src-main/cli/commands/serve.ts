@@ -1,5 +1,5 @@
 /**
- * `lw serve [--port N] [--host H] [--data-dir D] [--workers N] [--static-dir D]`
+ * `lw serve [--port N] [--host H] [--data-dir D] [--workers N] [--gpu-runs N] [--static-dir D]`
  *
  * Starts the service (store + scheduler) and the local web host, prints the
  * address to open (with its access token) as the one line of stdout, and
@@ -16,6 +16,7 @@
  */
 import type { Command } from 'commander';
 import type { WebHost, WebHostService } from '../../server/web-host';
+import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ export interface ServeCommandOptions {
   host?: string;
   dataDir?: string;
   workers?: string;
+  gpuRuns?: string;
   staticDir?: string;
 }
 
@@ -36,7 +38,7 @@ export interface ServeService extends WebHostService {
 }
 
 export interface ServeDeps {
-  createService(opts: { dataDir: string; workers?: number; host: 'web'; warn: (m: string) => void }): ServeService | Promise<ServeService>;
+  createService(opts: { dataDir: string; workers?: number; gpuRuns?: number; host: 'web'; warn: (m: string) => void }): ServeService | Promise<ServeService>;
   /** resolves the data directory (default: the store's rules: option > $LW_DATA_DIR > XDG > home) */
   resolveDataDir?(dataDir: string | undefined): string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -46,7 +48,7 @@ export interface ServeDeps {
   onListening?(host: WebHost): void;
 }
 
-type Parsed = { ok: true; port: number; host: string; workers?: number } | { ok: false; message: string };
+type Parsed = { ok: true; port: number; host: string; workers?: number; gpuRuns?: number } | { ok: false; message: string };
 
 export function parseServeOptions(opts: ServeCommandOptions): Parsed {
   let port = 0;
@@ -63,7 +65,13 @@ export function parseServeOptions(opts: ServeCommandOptions): Parsed {
     if (!/^\d{1,3}$/.test(opts.workers.trim())) return { ok: false, message: `--workers must be a non-negative integer, got '${opts.workers}'` };
     workers = Number(opts.workers);
   }
-  return { ok: true, port, host, ...(workers !== undefined ? { workers } : {}) };
+  let gpuRuns: number | undefined;
+  if (opts.gpuRuns !== undefined) {
+    const g = parseGpuRuns(opts.gpuRuns);
+    if (!g.ok) return { ok: false, message: g.message };
+    gpuRuns = g.gpuRuns;
+  }
+  return { ok: true, port, host, ...(workers !== undefined ? { workers } : {}), ...(gpuRuns !== undefined ? { gpuRuns } : {}) };
 }
 
 async function defaultDeps(): Promise<Pick<ServeDeps, 'createService' | 'resolveDataDir'>> {
@@ -101,6 +109,7 @@ export async function serve(opts: ServeCommandOptions, io: CliIO, deps?: ServeDe
     service = await base.createService({
       dataDir, host: 'web', warn: (m) => io.err(`lw serve: ${m}`),
       ...(parsed.workers !== undefined ? { workers: parsed.workers } : {}),
+      ...(parsed.gpuRuns !== undefined ? { gpuRuns: parsed.gpuRuns } : {}),
     });
   } catch (err) {
     io.err(`lw serve: cannot open the workstation data in ${dataDir}: ${message(err)}`);
@@ -173,6 +182,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--host <H>', 'interface to bind (anything but loopback is reachable from other machines)', '127.0.0.1')
     .option('--data-dir <D>', 'data directory (default: $LW_DATA_DIR, else $XDG_DATA_HOME/learnability-workstation, else ~/.local/share/learnability-workstation)')
     .option('--workers <N>', 'concurrent runs (default: the core count)')
+    .option('--gpu-runs <N>', GPU_RUNS_HELP)
     .option('--static-dir <D>', 'folder of the built user interface (default: out/renderer)')
     .action(async (opts: ServeCommandOptions) => {
       io.setExitCode(await serve(opts, io));
