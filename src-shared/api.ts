@@ -113,9 +113,19 @@ export interface QueueState {
   paused: boolean;
   /** worker threads of the pool */
   workers: number;
+  /** the most runs on the WebGPU backend at a time (1..64): each keeps its own buffers in GPU memory */
+  gpuRuns: number;
   running: number[];
   queued: number[];
 }
+
+/**
+ * The range of setGpuRuns / QueueState.gpuRuns: 1..MAX_GPU_RUNS (the
+ * scheduler's bound, src-main/core/scheduler.ts; a service test checks that
+ * they agree). Here so the renderer can bound its input without reaching
+ * into src-main.
+ */
+export const MAX_GPU_RUNS = 64;
 
 export interface SystemInfo {
   appVersion: string;
@@ -322,6 +332,8 @@ export interface Api {
   pauseQueue(): Promise<QueueState>;
   resumeQueue(): Promise<QueueState>;
   setWorkers(arg: { workers: number }): Promise<QueueState>;
+  /** the most concurrent WebGPU runs (1..64); running ones finish, a lower cap takes effect as they end */
+  setGpuRuns(arg: { gpuRuns: number }): Promise<QueueState>;
 
   // configuration
   validateConfig(arg: ValidateConfigArg): Promise<ValidateConfigResult>;
@@ -347,7 +359,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'listExperiments', 'getExperiment', 'createExperiment', 'updateExperiment', 'duplicateExperiment',
   'deleteExperiment', 'resumeExperiment', 'cancelExperiment',
   'getRun', 'getRunResult', 'getRunResults', 'listRunEvents', 'cancelRun', 'rerunRun',
-  'getQueue', 'pauseQueue', 'resumeQueue', 'setWorkers',
+  'getQueue', 'pauseQueue', 'resumeQueue', 'setWorkers', 'setGpuRuns',
   'validateConfig', 'estimateRuns',
   'exportData', 'importResults',
   'getSystemInfo',

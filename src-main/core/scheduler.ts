@@ -244,7 +244,7 @@ export class Scheduler {
   }
 
   queueState(): QueueState {
-    return { paused: this.paused_, workers: this.workersN, running: this.running, queued: this.queuedRuns(10_000).map((r) => r.id) };
+    return { paused: this.paused_, workers: this.workersN, gpuRuns: this.gpuRunsN, running: this.running, queued: this.queuedRuns(10_000).map((r) => r.id) };
   }
 
   /** Add experiments to the scope of a scoped scheduler (no-op for an unscoped one). */
@@ -298,6 +298,7 @@ export class Scheduler {
     const g = checkGpuRuns(n);
     if (g !== this.gpuRunsN) {
       this.gpuRunsN = g;
+      this.queueChanged(true);
       this.pump();
     }
     return this.queueState();

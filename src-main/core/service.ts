@@ -34,7 +34,7 @@ import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { estimateExperiment } from './estimate';
 import { EventBus } from './event-bus';
 import { HostRegistry, recoverInterruptedRuns } from './host-registry';
-import { MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
+import { MAX_GPU_RUNS, MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
 import { drawStable, estimate, noiseLabSweep } from './noise-lab';
 import {
   Args, checkEstimateAlphaArg, checkGetRunResultArg, checkGetRunResultsArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
@@ -325,6 +325,14 @@ export function createService(opts: ServiceOptions): Service {
       if (a.obj.workers === undefined) a.add('workers', `workers is required: an integer from 1 to ${MAX_WORKERS}`);
       a.done();
       return scheduler.setWorkers(w!);
+    },
+
+    async setGpuRuns(arg) {
+      const a = new Args('setGpuRuns', arg, ['gpuRuns']);
+      const g = a.int('gpuRuns', 1, MAX_GPU_RUNS);
+      if (a.obj.gpuRuns === undefined) a.add('gpuRuns', `gpuRuns is required: an integer from 1 to ${MAX_GPU_RUNS}`);
+      a.done();
+      return scheduler.setGpuRuns(g!);
     },
 
     async validateConfig(arg): Promise<ValidateConfigResult> {

@@ -111,7 +111,7 @@ describe('pause and resume', () => {
       const e = await s.api.createExperiment({ name: 'p', config: pacedConfig(20, 10, { seeds: [1, 2] }) });
       const [a, b] = e.runs;
       await new Promise((r) => setTimeout(r, 300));
-      expect(await s.api.getQueue()).toEqual({ paused: true, workers: 1, running: [], queued: [a!.id, b!.id] });
+      expect(await s.api.getQueue()).toEqual({ paused: true, workers: 1, gpuRuns: 4, running: [], queued: [a!.id, b!.id] });
       await s.api.resumeQueue();
       await until(() => s.scheduler.running.length === 1);
       await s.api.pauseQueue(); // a runs on

@@ -6,7 +6,8 @@
  * closed forms, the system information.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, API_METHODS, MAX_RUN_RESULTS_BATCH, type ApiEvent } from '../../../src-shared/api';
+import { ApiError, API_METHODS, MAX_GPU_RUNS, MAX_RUN_RESULTS_BATCH, type ApiEvent } from '../../../src-shared/api';
+import { MAX_GPU_RUNS as SCHEDULER_MAX_GPU_RUNS } from '../scheduler';
 import { PRESETS } from '../../../src-shared/presets';
 import { epochFlops, makespan, QUICK_EPOCH_SECONDS, QUICK_SHAPE, runCost, stepFlops } from '../estimate';
 import { testService, tinyConfig } from './service-helpers';
@@ -94,7 +95,7 @@ describe('a smoke experiment end to end: Api → scheduler → pool → store', 
       else expect(['batches', 'lags']).toContain(p.stage);
     }
     // the queue is empty again
-    expect(await s.api.getQueue()).toEqual({ paused: false, workers: 2, running: [], queued: [] });
+    expect(await s.api.getQueue()).toEqual({ paused: false, workers: 2, gpuRuns: 4, running: [], queued: [] });
   });
 
   it('lists with filters, updates, duplicates with overrides, deletes', async () => {
@@ -220,6 +221,18 @@ describe('every kind of invalid configuration or argument: a clear error naming 
     await expectInvalid(s.api.listRunEvents({ runId: 1, limit: 0 }), 'limit');
     await expectInvalid(s.api.setWorkers({ workers: 0 }), 'workers');
     await expectInvalid(s.api.setWorkers({} as never), 'workers');
+    for (const bad of [0, 65, 2.5, -1, NaN, Infinity, '3']) {
+      const err = await apiError(s.api.setGpuRuns({ gpuRuns: bad as number }));
+      expect(err.code, err.message).toBe('invalid');
+      expect(err.fields).toEqual([{ field: 'gpuRuns', message: expect.stringContaining('gpuRuns must be an integer from 1 to 64') }]);
+    }
+    // the renderer bounds its input by the Api's constant: the scheduler's bound, 64 (the task's range 1..64)
+    expect(MAX_GPU_RUNS).toBe(64);
+    expect(SCHEDULER_MAX_GPU_RUNS).toBe(MAX_GPU_RUNS);
+    await expectInvalid(s.api.setGpuRuns({} as never), 'gpuRuns');
+    expect((await apiError(s.api.setGpuRuns({} as never))).fields![0]!.message).toBe('gpuRuns is required: an integer from 1 to 64');
+    await expectInvalid(s.api.setGpuRuns({ gpuRuns: 2, workers: 2 } as never), 'workers');
+    await expectInvalid(s.api.setGpuRuns(undefined as never), '');
     await expectInvalid(s.api.updateExperiment({ id: 1, name: 5 } as never), 'name');
     await expectInvalid(s.api.exportData({ format: 'zip' }), 'experimentId');
     await expectInvalid(s.api.exportData({ experimentId: 1, runId: 1, format: 'zip' }), 'runId');
@@ -285,9 +298,18 @@ describe('the queue, the estimate and the system information', () => {
   });
 
   it('pause, resume, workers', async () => {
-    expect(await s.api.getQueue()).toEqual({ paused: true, workers: 3, running: [], queued: [] });
+    expect(await s.api.getQueue()).toEqual({ paused: true, workers: 3, gpuRuns: 4, running: [], queued: [] });
     expect((await s.api.setWorkers({ workers: 1 })).workers).toBe(1);
     expect(s.events.at(-1)).toMatchObject({ type: 'queue', state: { workers: 1 } });
+    // the GPU-runs cap: the new QueueState back, announced to every window, kept by getQueue
+    expect(await s.api.setGpuRuns({ gpuRuns: 2 })).toEqual({ paused: true, workers: 1, gpuRuns: 2, running: [], queued: [] });
+    expect(s.events.at(-1)).toEqual({ type: 'queue', state: { paused: true, workers: 1, gpuRuns: 2, running: [], queued: [] } });
+    expect(s.scheduler.gpuRuns).toBe(2);
+    const seen = s.events.length;
+    expect((await s.api.setGpuRuns({ gpuRuns: 2 })).gpuRuns).toBe(2); // unchanged: nothing announced
+    expect(s.events.length).toBe(seen);
+    for (const edge of [64, 1]) expect((await s.api.setGpuRuns({ gpuRuns: edge })).gpuRuns).toBe(edge);
+    expect((await s.api.getQueue()).gpuRuns).toBe(1);
     expect((await s.api.resumeQueue()).paused).toBe(false);
     expect((await s.api.pauseQueue()).paused).toBe(true);
   });

@@ -37,7 +37,7 @@ describe('IPC round trip', () => {
   it('carries arguments and results with NaN, Infinity and typed arrays', async () => {
     const api: Partial<Api> = {
       async setWorkers(arg) {
-        return { paused: false, workers: arg.workers, running: [NaN as number], queued: [Infinity] };
+        return { paused: false, workers: arg.workers, gpuRuns: 4, running: [NaN as number], queued: [Infinity] };
       },
     };
     const { client } = wire(api, APP);
@@ -57,7 +57,7 @@ describe('IPC round trip', () => {
   });
 
   it('a foreign page gets unauthorized', async () => {
-    const { client } = wire({ async getQueue() { return { paused: false, workers: 1, running: [], queued: [] }; } }, { url: 'https://evil.example/', isMainFrame: true });
+    const { client } = wire({ async getQueue() { return { paused: false, workers: 1, gpuRuns: 4, running: [], queued: [] }; } }, { url: 'https://evil.example/', isMainFrame: true });
     await expect(client.api.getQueue()).rejects.toMatchObject({ code: 'unauthorized' });
   });
 

@@ -36,7 +36,7 @@ function fakeDetail(id: number, name: string): ExperimentDetail {
 export function createFakeService(): FakeService {
   const listeners = new Set<(e: ApiEvent) => void>();
   const calls: { method: string; arg: unknown }[] = [];
-  const queue: QueueState = { paused: false, workers: 2, running: [], queued: [] };
+  const queue: QueueState = { paused: false, workers: 2, gpuRuns: 4, running: [], queued: [] };
   const runResult: RunResult = {
     curve: [{ epoch: 0, train_loss: 0.5, train_acc: -Infinity, val_loss: NaN, val_acc: -0 }],
     gateStats: [],
@@ -99,6 +99,7 @@ export function createFakeService(): FakeService {
     async pauseQueue() { rec('pauseQueue', undefined); return { ...queue, paused: true }; },
     async resumeQueue() { rec('resumeQueue', undefined); return queue; },
     async setWorkers(arg) { rec('setWorkers', arg); return { ...queue, workers: arg.workers }; },
+    async setGpuRuns(arg) { rec('setGpuRuns', arg); return { ...queue, gpuRuns: arg.gpuRuns }; },
     async validateConfig(arg) { rec('validateConfig', arg); return { ok: false, errors: [{ field: 'lr', message: 'lr must be > 0' }] }; },
     async estimateRuns(arg) { rec('estimateRuns', arg); return { runs: 1, cpuSeconds: Infinity, wallSeconds: NaN, peakBytesPerRun: 0 }; },
     async exportData(arg) {

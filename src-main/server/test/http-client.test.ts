@@ -74,7 +74,7 @@ describe('http client', () => {
       listExperiments: {}, getExperiment: { id: 1 }, createExperiment: { name: 'a' }, updateExperiment: { id: 1 },
       duplicateExperiment: { id: 1 }, deleteExperiment: { id: 1 }, resumeExperiment: { id: 1 }, cancelExperiment: { id: 1 },
       getRun: { runId: 2 }, getRunResult: { runId: 2 }, listRunEvents: { runId: 2 }, cancelRun: { runId: 2 }, rerunRun: { runId: 2 },
-      setWorkers: { workers: 3 }, validateConfig: {}, estimateRuns: {}, exportData: { experimentId: 1, format: 'csv' },
+      setWorkers: { workers: 3 }, setGpuRuns: { gpuRuns: 2 }, validateConfig: {}, estimateRuns: {}, exportData: { experimentId: 1, format: 'csv' },
       importResults: { path: '/x' },
     };
     for (const m of API_METHODS) {
@@ -158,10 +158,10 @@ describe('http client', () => {
     const off = client.subscribe((e) => got.push(e));
     await waitFor(() => (states.includes('open') ? true : undefined));
     expect(svc.listenerCount()).toBe(1);
-    svc.emit({ type: 'queue', state: { paused: true, workers: 2, running: [1], queued: [2, 3] } });
+    svc.emit({ type: 'queue', state: { paused: true, workers: 2, gpuRuns: 3, running: [1], queued: [2, 3] } });
     svc.emit({ type: 'run-progress', runId: 1, experimentId: 1, phase: 'diagnostics', stage: 'lags', done: 1, total: 4, etaSeconds: Infinity });
     await waitFor(() => (got.length === 2 ? true : undefined));
-    expect(got[0]).toEqual({ type: 'queue', state: { paused: true, workers: 2, running: [1], queued: [2, 3] } });
+    expect(got[0]).toEqual({ type: 'queue', state: { paused: true, workers: 2, gpuRuns: 3, running: [1], queued: [2, 3] } });
     expect((got[1] as { etaSeconds: number }).etaSeconds).toBe(Infinity);
     off();
     await waitFor(() => (svc.listenerCount() === 0 ? true : undefined));

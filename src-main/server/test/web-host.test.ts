@@ -95,7 +95,7 @@ describe('web host: binding and token', () => {
     for (const h of [auth, { 'x-lw-token': TOKEN }]) {
       const r = await post('/api/getQueue', '', h);
       expect(r.status).toBe(200);
-      expect(decode(r.text)).toEqual({ paused: false, workers: 2, running: [], queued: [] });
+      expect(decode(r.text)).toEqual({ paused: false, workers: 2, gpuRuns: 4, running: [], queued: [] });
     }
   });
 });

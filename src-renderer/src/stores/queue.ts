@@ -131,9 +131,12 @@ export const useQueueStore = defineStore('queue', () => {
   async function setWorkers(workers: number): Promise<void> {
     state.value = await useClient().api.setWorkers({ workers });
   }
+  async function setGpuRuns(gpuRuns: number): Promise<void> {
+    state.value = await useClient().api.setGpuRuns({ gpuRuns });
+  }
   async function cancelRun(runId: number): Promise<void> {
     upsertRecord(await useClient().api.cancelRun({ runId }));
   }
 
-  return { state, runs, list, error, refresh, onEvent, pause, resume, setWorkers, cancelRun, upsertRecord };
+  return { state, runs, list, error, refresh, onEvent, pause, resume, setWorkers, setGpuRuns, cancelRun, upsertRecord };
 });
