@@ -245,8 +245,22 @@ export async function flush(ctx: GpuContext): Promise<void> {
   if (st.lost) throw new Error(st.lost);
   if (st.errors.length > 0) {
     const errs = st.errors.splice(0);
-    throw new Error(`WebGPU error: ${errs.join('\n')}`);
+    throw new Error(gpuErrorMessage(errs));
   }
+}
+
+/**
+ * The message of the GPU errors collected since the last check. Out-of-memory
+ * errors (a GPUOutOfMemoryError, or the driver's VK_ERROR_OUT_OF_DEVICE_MEMORY
+ * in a validation message) get the remedies a user can apply.
+ */
+export function gpuErrorMessage(errs: readonly string[]): string {
+  const text = errs.join('\n');
+  if (/out[ _-]?of[ _-]?(device[ _-]?)?memory/i.test(text)) {
+    return `WebGPU out of memory: the run's buffers do not fit in the GPU's memory next to the other runs on it; `
+      + `allow fewer concurrent GPU runs (--gpu-runs, Settings), or use a smaller batch_size, T or H\n${text}`;
+  }
+  return `WebGPU error: ${text}`;
 }
 
 /** A 256-byte uniform slot for the next dispatch of the current submit. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStorage, Kernel, readRegions, writeFloats } from '../runtime';
+import { createStorage, gpuErrorMessage, Kernel, readRegions, writeFloats } from '../runtime';
 import { testGpu } from './gpu-test-context';
 
 const { ctx } = await testGpu();
@@ -24,5 +24,18 @@ describe.skipIf(!ctx)('webgpu runtime (software adapter in CI)', () => {
     const buf = createStorage(g, 4, 'x');
     await expect(readRegions(g, [{ buf, n: 1, into: new Float32Array(1) }], enc)).rejects.toThrow(/bad-kernel.*\n.*line 2/s);
     buf.destroy();
+  });
+});
+
+describe('gpuErrorMessage', () => {
+  it('names the remedies for out-of-memory errors, in either spelling', () => {
+    for (const e of ['Out of memory while allocating buffer "gates"', 'vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY']) {
+      const m = gpuErrorMessage(['first', e]);
+      expect(m).toMatch(/^WebGPU out of memory: .*--gpu-runs.*batch_size, T or H/);
+      expect(m).toContain(e);
+    }
+  });
+  it('passes other errors through', () => {
+    expect(gpuErrorMessage(['a', 'b'])).toBe('WebGPU error: a\nb');
   });
 });
