@@ -70,12 +70,19 @@ let cached: Promise<GpuContext> | null = null;
 
 /**
  * The thread's GPU context (one device per worker thread, DESIGN.md §3).
- * Rejects with a plain reason when no adapter or device is available.
+ * Rejects with a plain reason when no adapter or device is available. A
+ * failed open is not cached, and neither is a device once it is lost (a
+ * driver reset, or destroyed): the next call opens a fresh one, so one bad
+ * moment does not fail every later run of this worker.
  */
 export function acquireGpu(): Promise<GpuContext> {
   if (!cached) {
-    cached = openGpu();
-    cached.catch(() => { cached = null; });
+    const p = openGpu();
+    cached = p;
+    p.then(
+      (ctx) => { void ctx.device.lost.then(() => { if (cached === p) cached = null; }); },
+      () => { if (cached === p) cached = null; },
+    );
   }
   return cached;
 }

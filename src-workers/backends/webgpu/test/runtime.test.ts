@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStorage, gpuErrorMessage, Kernel, readRegions, writeFloats } from '../runtime';
+import { acquireGpu, createStorage, gpuErrorMessage, Kernel, readRegions, writeFloats } from '../runtime';
 import { testGpu } from './gpu-test-context';
 
 const { ctx } = await testGpu();
@@ -37,5 +37,23 @@ describe('gpuErrorMessage', () => {
   });
   it('passes other errors through', () => {
     expect(gpuErrorMessage(['a', 'b'])).toBe('WebGPU error: a\nb');
+  });
+});
+
+describe.skipIf(!ctx)('acquireGpu', () => {
+  it('gives the thread one device, and a fresh one after that device is lost', async () => {
+    const a = await acquireGpu();
+    expect(await acquireGpu()).toBe(a);
+    a.device.destroy(); // device.lost resolves with reason 'destroyed'
+    await a.device.lost;
+    await new Promise((r) => setTimeout(r, 0));
+    const b = await acquireGpu();
+    expect(b).not.toBe(a);
+    const buf = createStorage(b, 4, 'after-loss');
+    writeFloats(b, buf, new Float32Array([1, 2, 3, 4]));
+    const out = new Float32Array(4);
+    await readRegions(b, [{ buf, n: 4, into: out }]);
+    expect([...out]).toEqual([1, 2, 3, 4]);
+    buf.destroy();
   });
 });
