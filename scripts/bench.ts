@@ -77,17 +77,23 @@ interface Options {
   out: string | null;
   child: ArchName | null;
   seed: number;
+  /** WebGPU kernel shape overrides (GpuModelOptions.tuning): sequences and threads per workgroup */
+  gpuSeqs: number | undefined;
+  gpuWg: number | undefined;
 }
 
 const fail = failWith('bench');
 
 const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--models a,b] [--epochs 5] [--warmup 1] [--batches N] '
-  + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n';
+  + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n'
+  + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
+  + '[--gpu-wg N] (threads per workgroup, a power of two)\n';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
+    gpuSeqs: undefined, gpuWg: undefined,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -101,6 +107,13 @@ function parseArgs(argv: string[]): Options {
       case '--no-diagnostics': o.diagnostics = false; break;
       case '--eval-batch': o.evalBatch = r.int(1); break;
       case '--seed': o.seed = r.int(0); break;
+      case '--gpu-seqs': o.gpuSeqs = r.int(1); break;
+      case '--gpu-wg': {
+        const n = r.int(1);
+        if ((n & (n - 1)) !== 0) fail(`--gpu-wg must be a power of two (got ${n})`);
+        o.gpuWg = n;
+        break;
+      }
       case '--backend': {
         const v = r.choice(['cpu', 'webgpu', 'auto', 'wasm', 'ts'] as const);
         if (v === 'cpu' || v === 'webgpu') o.backend = v;
@@ -383,7 +396,11 @@ function reexecForVulkan(): boolean {
 async function openBackend(o: Options): Promise<Backend> {
   if (o.backend === 'cpu') return { adapter: null };
   try {
-    const gpu = await webgpuModelHook();
+    const tuning = {
+      ...(o.gpuSeqs !== undefined ? { seqsPerWorkgroup: o.gpuSeqs } : {}),
+      ...(o.gpuWg !== undefined ? { workgroupSize: o.gpuWg } : {}),
+    };
+    const gpu = await webgpuModelHook(undefined, Object.keys(tuning).length > 0 ? tuning : undefined);
     return { createModel: gpu.hook, adapter: gpu.adapter };
   } catch (err) {
     process.stderr.write(`bench: --backend webgpu: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -439,7 +456,9 @@ async function main(): Promise<void> {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}` : `cpu (kernels ${o.kernels}), one thread`;
+  const tuned = [o.gpuSeqs !== undefined ? `${o.gpuSeqs} seqs/workgroup` : '', o.gpuWg !== undefined ? `${o.gpuWg} threads/workgroup` : '']
+    .filter((t) => t !== '').join(', ');
+  const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}${tuned ? ` (${tuned})` : ''}` : `cpu (kernels ${o.kernels}), one thread`;
   process.stdout.write(`preset ${o.preset} (Nseq_train ${full.Nseq_train}, T ${full.T}, H ${full.H}, batch ${full.batch_size}), backend ${on}, `
     + `${o.epochs} timed epoch(s) after ${o.warmup} warm-up\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
@@ -467,6 +486,7 @@ async function main(): Promise<void> {
     shape: { Nseq_train: full.Nseq_train, Nseq_diag: full.Nseq_diag, T: full.T, D: full.D, H: full.H, batch_size: full.batch_size, epochs: full.epochs },
     backend: o.backend,
     adapter: be.adapter,
+    gpu_tuning: o.backend === 'webgpu' ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default' } : null,
     kernels: o.kernels,
     eval_batch: o.evalBatch ?? 'default',
     timed_epochs: o.epochs,

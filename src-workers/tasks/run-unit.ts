@@ -24,7 +24,7 @@
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { ComputeBackend, DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
 import { adapterLabel } from '../backends/select';
-import type { GpuContext, GpuModelFactory } from '../backends/webgpu/types';
+import type { GpuContext, GpuModelFactory, GpuModelOptions } from '../backends/webgpu/types';
 import { trainRun, type CreateModelHook, type TrainResult } from '../engine/train';
 import { analyseRun } from './analyse-run';
 import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
@@ -70,7 +70,10 @@ function message(err: unknown): string {
  * the adapter's name. Rejects with GpuSetupError when there is no device;
  * the hook rejects with one when a model cannot be made.
  */
-export async function webgpuModelHook(load: () => Promise<GpuBackendModule> = importGpuBackend): Promise<{ hook: CreateModelHook; adapter: string }> {
+export async function webgpuModelHook(
+  load: () => Promise<GpuBackendModule> = importGpuBackend,
+  tuning?: GpuModelOptions['tuning'],
+): Promise<{ hook: CreateModelHook; adapter: string }> {
   let mod: GpuBackendModule;
   let ctx: GpuContext;
   try {
@@ -82,7 +85,7 @@ export async function webgpuModelHook(load: () => Promise<GpuBackendModule> = im
   const adapter = adapterLabel(ctx.adapter);
   const hook: CreateModelHook = async (shape, o) => {
     try {
-      return mod.createGpuModel(ctx, shape, o);
+      return mod.createGpuModel(ctx, shape, tuning ? { ...o, tuning } : o);
     } catch (err) {
       throw new GpuSetupError(`the WebGPU model could not be made on ${adapter}: ${message(err)}`);
     }
