@@ -10,6 +10,10 @@
  *             out/main/run-unit-worker.js, the piscina worker the desktop service
  *             is given (in development the pool loads the TypeScript through
  *             src-workers/tasks/run-unit-worker.mjs instead)
+ *             and src-workers/tasks/noise-lab-task.ts →
+ *             out/main/noise-lab-worker.js, the interactive pool's worker (noise
+ *             lab), found by the service beside run-unit-worker.js (in
+ *             development: src-workers/tasks/noise-lab-worker.mjs)
  *   preload   src-preload/index.ts → out/preload/index.cjs: ONE CommonJS file,
  *             because a sandboxed preload cannot be an ES module nor load chunks
  *             (it may only require 'electron'); the build test checks this
@@ -137,6 +141,7 @@ export default defineConfig({
         entry: {
           main: resolve(root, 'src-main/electron/main.ts'),
           'run-unit-worker': resolve(root, 'src-workers/tasks/run-unit.ts'),
+          'noise-lab-worker': resolve(root, 'src-workers/tasks/noise-lab-task.ts'),
         },
       },
     },

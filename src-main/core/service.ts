@@ -31,11 +31,11 @@ import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
 import { createKernels } from '../../src-workers/engine/backend';
 import { describeWebGpu, webgpuProblem, type WebGpuProbe } from '../../src-workers/backends/select';
 import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
+import { createInteractivePool, noiseLabWorkerFileFor, type InteractivePool } from '../../src-workers/tasks/interactive-pool';
 import { estimateExperiment } from './estimate';
 import { EventBus } from './event-bus';
 import { HostRegistry, recoverInterruptedRuns } from './host-registry';
 import { MAX_GPU_RUNS, MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
-import { drawStable, estimate, noiseLabSweep } from './noise-lab';
 import {
   Args, checkEstimateAlphaArg, checkGetRunResultArg, checkGetRunResultsArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
   MAX_PATH,
@@ -57,6 +57,12 @@ export interface ServiceOptions {
   gpuRuns?: number;
   /** pool worker entry (bundled app, tests) */
   workerFile?: string;
+  /**
+   * the interactive pool's worker entry (noise lab; tests). Default: the built
+   * noise-lab-worker.js beside `workerFile` when there is one, else the
+   * development entry src-workers/tasks/noise-lab-worker.mjs
+   */
+  noiseLabWorkerFile?: string;
   /** migrations folder when opening by dataDir (bundled app) */
   migrationsDir?: string;
   /** start with the queue paused */
@@ -139,6 +145,17 @@ export function createService(opts: ServiceOptions): Service {
     throw err;
   }
   let closed = false;
+  // the noise lab's computations run on their own worker thread (started on first use), off this thread
+  const interactive = createInteractivePool({ filename: opts.noiseLabWorkerFile ?? noiseLabWorkerFileFor(opts.workerFile), warn });
+  /** a call cut short by close() is a conflict, like one made after it */
+  const noiseLab: InteractivePool['run'] = async (method, arg) => {
+    try {
+      return await interactive.run(method, arg);
+    } catch (err) {
+      if (closed) throw new ApiError('conflict', 'the workstation is shutting down');
+      throw err;
+    }
+  };
   const startTimer = setImmediate(() => scheduler.start());
 
   const emit = (e: ApiEvent) => events.emit(e);
@@ -399,18 +416,17 @@ export function createService(opts: ServiceOptions): Service {
       };
     },
 
+    // noise lab (noise-lab-compute.ts): checked here, computed on the interactive pool's thread
     async sampleStable(arg) {
-      return drawStable(checkStableDrawArg(arg));
+      return noiseLab('sampleStable', checkStableDrawArg(arg));
     },
 
     async estimateAlpha(arg) {
-      const a = checkEstimateAlphaArg(arg);
-      const samples = a.samples ?? drawStable(a.draw!).samples;
-      return estimate(samples, a.method, a.minSamples, a.seed);
+      return noiseLab('estimateAlpha', checkEstimateAlphaArg(arg));
     },
 
     async noiseLabSweep(arg) {
-      return noiseLabSweep(checkNoiseLabSweepArg(arg));
+      return noiseLab('noiseLabSweep', checkNoiseLabSweepArg(arg));
     },
   };
 
@@ -438,7 +454,10 @@ export function createService(opts: ServiceOptions): Service {
       if (closed) return;
       closed = true;
       clearImmediate(startTimer);
-      await scheduler.close();
+      await Promise.all([
+        scheduler.close(),
+        interactive.destroy().catch((err: unknown) => warn(`closing the noise lab's worker: ${err instanceof Error ? err.message : String(err)}`)),
+      ]);
       events.clear();
       registry?.close();
       if (ownStore) store.close();

@@ -5,7 +5,9 @@
  *  - the page loads only its own files (the CSP allows nothing else);
  *  - the preload is one CommonJS script that requires only 'electron' (a
  *    sandboxed preload can be nothing else) and exposes exactly window.lw;
- *  - the pool worker's bundle never loads the main bundle or Electron;
+ *  - the pool workers' bundles (runs, noise lab) never load the main bundle or
+ *    Electron; the service finds the noise-lab worker beside the run worker,
+ *    and it computes what the sources compute;
  *  - file-relative URLs of the sources (migrations, package.json) still name
  *    the same files from out/main;
  *  - the BUILT main process, run in Node with a stand-in 'electron' module
@@ -21,6 +23,8 @@ import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../../../src-shared/wire';
+import { drawStable } from '../../../src-workers/tasks/noise-lab-compute';
+import { createInteractivePool, noiseLabWorkerFileFor } from '../../../src-workers/tasks/interactive-pool';
 import { CONTENT_SECURITY_POLICY } from '../security';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -47,7 +51,7 @@ const read = (rel: string) => readFileSync(join(out, rel), 'utf8');
 
 describe('electron-vite build', () => {
   it('writes the main bundle, the pool worker, the preload and the page, in seconds', () => {
-    for (const f of ['main/main.js', 'main/run-unit-worker.js', 'preload/index.cjs', 'renderer/index.html']) {
+    for (const f of ['main/main.js', 'main/run-unit-worker.js', 'main/noise-lab-worker.js', 'preload/index.cjs', 'renderer/index.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     expect(readdirSync(join(out, 'preload'))).toEqual(['index.cjs']);
@@ -106,7 +110,7 @@ describe('electron-vite build', () => {
     expect(listeners.map(([ch]) => ch)).toEqual(['lw:event', 'lw:menu']);
   });
 
-  it('the pool worker bundle never loads the main bundle or Electron', () => {
+  it.each(['run-unit-worker.js', 'noise-lab-worker.js'])('the pool worker bundle %s never loads the main bundle or Electron', (entry) => {
     const seen = new Set<string>();
     const bare = new Set<string>();
     const visit = (file: string) => {
@@ -119,10 +123,23 @@ describe('electron-vite build', () => {
       }
       for (const m of read(join('main', file)).matchAll(/\bimport\(\s*["'](\.\/[^"']+)["']\s*\)/g)) visit(m[1]!.slice(2));
     };
-    visit('run-unit-worker.js');
+    visit(entry);
     expect(seen.has('main.js')).toBe(false);
     expect([...bare].filter((s) => s === 'electron' || s.startsWith('electron/'))).toEqual([]);
     expect(read('main/main.js')).toMatch(/from ["']electron["']/);
+  });
+
+  it('the service finds the built noise-lab worker beside the run worker, and it computes what the sources do', async () => {
+    const built = join(out, 'main', 'noise-lab-worker.js');
+    expect(noiseLabWorkerFileFor(join(out, 'main', 'run-unit-worker.js'))).toBe(built);
+    const pool = createInteractivePool({ filename: built, warn: () => {} });
+    try {
+      const arg = { alpha: 1.3, scale: 2, n: 500, seed: 17 };
+      const d = await pool.run('sampleStable', arg);
+      expect(Array.from(d.samples)).toEqual(Array.from(drawStable(arg).samples));
+    } finally {
+      await pool.destroy();
+    }
   });
 
   it('file-relative URLs of the sources name the same files from out/main', () => {

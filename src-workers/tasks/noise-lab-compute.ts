@@ -9,12 +9,16 @@
  * `new Rng(seed)`; the sweep draws each (alpha, n, seed) cell the same way, so
  * any cell can be reproduced in the lab (and cells sharing a seed use common
  * random numbers, which makes differences between α and n less noisy).
+ *
+ * The service runs these on the interactive pool's worker thread
+ * (noise-lab-task.ts via interactive-pool.ts), never on the host's main
+ * thread.
  */
 import type { AlphaEstimateResult, NoiseLabSweepArg, NoiseLabSweepResult, NoiseLabSweepRow, StableDraw, StableDrawArg } from '../../src-shared/api';
 import type { AlphaMethod } from '../../src-shared/config';
-import { Rng } from '../../src-workers/engine/rng';
-import { estimateAlpha } from '../../src-workers/engine/stats/estimators';
-import { sampleStable } from '../../src-workers/engine/stats/stable';
+import { Rng } from '../engine/rng';
+import { estimateAlpha } from '../engine/stats/estimators';
+import { sampleStable } from '../engine/stats/stable';
 
 export function drawStable(d: StableDrawArg): StableDraw {
   const samples = new Float64Array(d.n);
