@@ -148,6 +148,7 @@ export class ResultFolder {
     }
     files.push(writeRunStatus(this.out, {
       model: arch, seed, status, epochs: res.curve.length, diverged_epoch: res.divergedEpoch, kernels: res.kernelsName,
+      ...(res.backend !== undefined ? { backend: res.backend, adapter: res.adapter ?? null } : {}),
       diagnostics,
       timings_s: { training: msToS(res.trainMs), diagnostics: msToS(res.diagnosticsMs), total: msToS(res.wallMs) },
       ...(error ? { error } : {}),

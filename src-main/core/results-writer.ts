@@ -13,7 +13,7 @@
  *   <out>/seed_<S>/<model>/<model>_envelope_fits.json
  *   <out>/seed_<S>/<model>/<model>_H_N.csv              N,H_N
  *   <out>/seed_<S>/<model>/<model>_master_fit.json      (ours) slope,intercept,r2,n | skipped
- *   <out>/seed_<S>/<model>/<model>_status.json          (ours) status, diverged epoch, kernels, timings
+ *   <out>/seed_<S>/<model>/<model>_status.json          (ours) status, diverged epoch, kernels, backend, timings
  *   <out>/seed_<S>/const/const_tau_const.json           {s,leak,tau}
  *   <out>/aggregate/<model>_summary_agg.csv             (ours) see aggregate-results.ts
  *   <out>/aggregate/H_N_summary_agg.csv                 (ours)
@@ -33,7 +33,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { CONFIG_FIELDS, type ArchName, type ExperimentConfig } from '../../src-shared/config';
-import { LAG_SUMMARY_COLUMNS, type LagSummaryRow, type RunDiagnostics, type RunResult } from '../../src-shared/results';
+import { LAG_SUMMARY_COLUMNS, type ComputeBackend, type LagSummaryRow, type RunDiagnostics, type RunResult } from '../../src-shared/results';
 
 export const LEARNING_CURVE_COLUMNS = ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc'] as const;
 export const GATE_STATS_COLUMNS = ['epoch', 'metric', 'value'] as const;
@@ -270,6 +270,9 @@ export interface RunStatusRecord {
   diverged_epoch: number | null;
   /** kernel set used for training (e.g. wasm-simd-f32); null when unknown */
   kernels: string | null;
+  /** backend the run executed on (cpu | webgpu) and, for webgpu, the adapter; absent when not reported (imports) */
+  backend?: ComputeBackend;
+  adapter?: string | null;
   /** done | skipped (--no-diagnostics or cancelled before them) | cancelled | failed */
   diagnostics: string;
   /** wall-clock seconds */
@@ -292,6 +295,7 @@ export function runStatusOfResult(model: ArchName, seed: number, res: RunResult)
   const status = error ? 'failed' : res.diverged ? 'diverged' : res.cancelled ? 'cancelled' : 'done';
   return {
     model, seed, status, epochs: res.curve.length, diverged_epoch: res.divergedEpoch, kernels: res.kernelsName,
+    ...(res.backend !== undefined ? { backend: res.backend, adapter: res.adapter ?? null } : {}),
     diagnostics,
     timings_s: { training: msToS(res.trainMs), diagnostics: msToS(res.diagnosticsMs), total: msToS(res.wallMs) },
     ...(error ? { error } : {}),

@@ -9,7 +9,7 @@
  *
  *   experiment.csv         field,value: id, name, tags, notes, preset, app_version, created_at, …
  *   config.csv             argument,value (cli_args.csv of every seed)
- *   runs.csv               one row per run: status, kernels, timings, error …
+ *   runs.csv               one row per run: status, backend asked and used, adapter, kernels, timings, error …
  *   learning_curve.csv     run columns + epoch,train_loss,train_acc,val_loss,val_acc
  *   gate_stats.csv         run columns + epoch,metric,value
  *   summary.csv            run columns + the <model>_summary.csv columns
@@ -44,7 +44,7 @@ export type CsvTableName = ExportCsvTable;
 export const RUN_COLUMNS = ['experiment_id', 'run_id', 'arch', 'seed'] as const;
 
 export const RUNS_TABLE_COLUMNS = [
-  ...RUN_COLUMNS, 'index', 'status', 'backend', 'kernels', 'attempts', 'created_at', 'started_at', 'finished_at', 'wall_ms',
+  ...RUN_COLUMNS, 'index', 'status', 'backend', 'backend_used', 'adapter', 'kernels', 'attempts', 'created_at', 'started_at', 'finished_at', 'wall_ms',
   'train_ms', 'diagnostics_ms', 'epochs', 'diverged', 'diverged_epoch', 'cancelled', 'diagnostics_status', 'has_result', 'error',
 ] as const;
 
@@ -93,7 +93,7 @@ function runsTable(b: ExportBundle): string {
     const x = r.record;
     const res = r.result;
     return [
-      ...runCells(r), x.index, x.status, x.backend, x.kernels ?? '', x.attempts, iso(x.createdAt), iso(x.startedAt), iso(x.finishedAt),
+      ...runCells(r), x.index, x.status, x.backend, x.backendUsed ?? '', x.adapter ?? '', x.kernels ?? '', x.attempts, iso(x.createdAt), iso(x.startedAt), iso(x.finishedAt),
       x.wallMs, x.trainMs, x.diagnosticsMs, res ? res.curve.length : x.epochsDone, res?.diverged, res?.divergedEpoch,
       res?.cancelled, res ? (res.diagnostics ? 'done' : (res.diagnosticsStatus ?? 'skipped')) : '', x.hasResult, x.error ?? '',
     ];

@@ -283,6 +283,10 @@ async function buildRun(
     diagnosticsStatus,
     diagnostics,
   };
+  if (status?.backend !== undefined) {
+    result.backend = status.backend;
+    if (status.adapter !== undefined) result.adapter = status.adapter;
+  }
   if (status?.trainMs !== undefined) result.trainMs = status.trainMs;
   if (status?.diagnosticsMs !== undefined) result.diagnosticsMs = status.diagnosticsMs;
   if (diagnosticsError !== undefined) result.diagnosticsError = diagnosticsError;

@@ -7,8 +7,8 @@
  */
 import type { ArchName } from '../../../src-shared/config';
 import {
-  LAG_SUMMARY_COLUMNS,
-  type ConstTauRecord, type DiagnosticsStatus, type EnvelopeFitsRecord, type EnvelopeRegimeName, type GateStatRow, type HNRow,
+  COMPUTE_BACKENDS, LAG_SUMMARY_COLUMNS,
+  type ComputeBackend, type ConstTauRecord, type DiagnosticsStatus, type EnvelopeFitsRecord, type EnvelopeRegimeName, type GateStatRow, type HNRow,
   type LagSummaryRow, type LearningCurveRow, type MasterFitRecord, type UnitTauRow,
 } from '../../../src-shared/results';
 import { cellOf, columnsOf, readCsv, type CsvTable } from './csv';
@@ -259,6 +259,9 @@ export interface RunStatusFile {
   status: 'done' | 'diverged' | 'cancelled' | 'failed';
   divergedEpoch: number | null;
   kernels: string | null;
+  /** the backend the run executed on and its adapter, when recorded */
+  backend?: ComputeBackend;
+  adapter?: string;
   diagnostics: DiagnosticsStatus;
   /** milliseconds, when recorded */
   trainMs?: number;
@@ -276,7 +279,8 @@ const DIAG_STATUSES = ['done', 'skipped', 'cancelled', 'failed'] as const;
 
 export function readStatus(v: JsonValue, file: string, warn: Warn): RunStatusFile {
   const o = obj(v, file, 'the file');
-  extraKeys(o, ['model', 'seed', 'status', 'epochs', 'diverged_epoch', 'kernels', 'diagnostics', 'timings_s', 'error', 'diagnostics_batch_size'], file, '', warn);
+  extraKeys(o, ['model', 'seed', 'status', 'epochs', 'diverged_epoch', 'kernels', 'backend', 'adapter', 'diagnostics', 'timings_s', 'error',
+    'diagnostics_batch_size'], file, '', warn);
   const status = o.status;
   if (!RUN_FILE_STATUSES.includes(status as never)) fail(file, `status must be one of ${RUN_FILE_STATUSES.join(', ')} (got ${JSON.stringify(status)})`);
   const diagnostics = o.diagnostics;
@@ -311,6 +315,14 @@ export function readStatus(v: JsonValue, file: string, warn: Warn): RunStatusFil
   if (bs !== undefined && bs !== null) {
     if (!(typeof bs === 'number' && Number.isSafeInteger(bs) && bs >= 1)) fail(file, `diagnostics_batch_size must be an integer >= 1 (got ${JSON.stringify(bs)})`);
     out.batchSize = bs;
+  }
+  if (o.backend !== undefined && o.backend !== null) {
+    if (!COMPUTE_BACKENDS.includes(o.backend as never)) fail(file, `backend must be one of ${COMPUTE_BACKENDS.join(', ')} (got ${JSON.stringify(o.backend)})`);
+    out.backend = o.backend as ComputeBackend;
+  }
+  if (o.adapter !== undefined && o.adapter !== null) {
+    if (typeof o.adapter !== 'string') fail(file, `adapter must be a text or null (got ${JSON.stringify(o.adapter)})`);
+    out.adapter = o.adapter;
   }
   if (typeof o.model === 'string') out.model = o.model;
   if (typeof o.seed === 'number') out.seed = o.seed;

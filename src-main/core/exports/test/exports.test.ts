@@ -244,9 +244,11 @@ describe("'csv': plain tables with run columns", () => {
     const runs = tables.get('runs.csv')!;
     const status = runs.header.indexOf('status');
     const kernels = runs.header.indexOf('kernels');
+    const [asked, used, adapter] = ['backend', 'backend_used', 'adapter'].map((c) => runs.header.indexOf(c));
     for (const r of runs.rows) {
       expect(r[status]).toBe('done');
       expect(r[kernels]).toBe(resultOf(r[2]!, Number(r[3])).kernelsName);
+      expect([r[asked], r[used], r[adapter]]).toEqual(['auto', 'cpu', '']);
     }
     const info = Object.fromEntries(tables.get('experiment.csv')!.rows);
     expect(info.name).toBe('Export smoke: two models');

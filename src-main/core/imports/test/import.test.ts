@@ -47,6 +47,23 @@ function runOf(expId: number, arch: string, seed: number) {
   return r!;
 }
 
+describe('the backend in a status file of ours', () => {
+  it('is stored with the run: backend used and adapter', async () => {
+    writeReferenceFolder(root);
+    put(root, 'seed_212/gru/gru_status.json', JSON.stringify({
+      model: 'gru', seed: 212, status: 'done', epochs: GRU_CURVE.length, diverged_epoch: null, kernels: 'webgpu',
+      backend: 'webgpu', adapter: 'NVIDIA H100 80GB HBM3', diagnostics: 'done', timings_s: { training: 1, diagnostics: 0.5, total: 1.5 },
+    }));
+    const report = await importResults(s.store, { path: root });
+    const gru = runOf(report.experiment.id, 'gru', 212);
+    expect([gru.backendUsed, gru.adapter]).toEqual(['webgpu', 'NVIDIA H100 80GB HBM3']);
+    const res = s.store.getRunResult(gru.id)!;
+    expect([res.backend, res.adapter, res.kernelsName]).toEqual(['webgpu', 'NVIDIA H100 80GB HBM3', 'webgpu']);
+    // the reference's own files carry no backend: unknown for those runs
+    expect(runOf(report.experiment.id, 'const', 212).backendUsed ?? null).toBeNull();
+  });
+});
+
 describe('a nested reference folder', () => {
   it('becomes an experiment of imported runs with every number as written', async () => {
     writeReferenceFolder(root);

@@ -111,6 +111,13 @@ describe('corrupt CSV files', () => {
     ]);
   });
 
+  it('a status file of ours naming an unknown backend', async () => {
+    put(root, 'seed_212/gru/gru_status.json', '{"status": "done", "diagnostics": "done", "backend": "tpu", "adapter": null}');
+    expect((await refused()).problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'seed_212/gru/gru_status.json: backend must be one of cpu, webgpu (got "tpu")',
+    ]);
+  });
+
   it('cli_args.csv: a value that does not convert, a repeated argument', async () => {
     put(root, 'seed_212/cli_args.csv', CLI_ARGS.replace('T,64', 'T,long'));
     expect((await refused()).problems).toEqual([{ file: 'seed_212/cli_args.csv', message: 'the configuration is not valid: T must be an integer >= 2 (got "long")' }]);

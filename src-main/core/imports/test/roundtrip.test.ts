@@ -95,8 +95,9 @@ describe('exported ZIP → import', () => {
       expect(orig.diagnostics === null, 'seed 3 has diagnostics, seed 4 not').toBe(i === 2);
       const { trainMs, diagnosticsMs, wallMs, diagnostics, ...rest } = back;
       const o: RunResult = orig;
-      // the reference file layout does not carry the backend used: an imported run reports none
-      expectBitExact(rest, { ...o, trainMs: undefined, diagnosticsMs: undefined, wallMs: undefined, diagnostics: undefined, backend: undefined, adapter: undefined });
+      // the backend used travels in <model>_status.json (ours): cpu here, no adapter
+      expect(o.backend).toBe('cpu');
+      expectBitExact(rest, { ...o, trainMs: undefined, diagnosticsMs: undefined, wallMs: undefined, diagnostics: undefined });
       expectBitExact(diagnostics, o.diagnostics && jsonNumbers(o.diagnostics));
       // timings: milliseconds → seconds in <model>_status.json → milliseconds
       expect(wallMs).toBeCloseTo(o.wallMs, 9);
