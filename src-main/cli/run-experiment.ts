@@ -24,7 +24,8 @@ import type { RunUnitOutput } from '../../src-workers/tasks/protocol';
 import { writeHNSummaryAgg, writeSummaryAgg, type HNRows } from '../core/aggregate-results';
 import { HostRegistry } from '../core/host-registry';
 import {
-  writeCliArgs, writeDiagnostics, writeGateStats, writeHNSummary, writeLearningCurve, writeRunStatus,
+  runStatusOfFailure, runStatusOfResult, writeCliArgs, writeDiagnostics, writeGateStats, writeHNSummary, writeLearningCurve,
+  writeRunStatus,
 } from '../core/results-writer';
 import { Scheduler, type RunEnd } from '../core/scheduler';
 import { openStore, type Store } from '../core/store';
@@ -104,10 +105,6 @@ interface UnitResults {
   H_N: HNRows;
 }
 
-function msToS(ms: number | undefined): number | null {
-  return ms === undefined ? null : ms / 1000;
-}
-
 /** The reference layout of one experiment, written unit by unit. */
 export class ResultFolder {
   /** results by seed, then model */
@@ -130,13 +127,10 @@ export class ResultFolder {
   }
 
   failed(arch: ArchName, seed: number, msg: string, wallMs: number): string[] {
-    return [writeRunStatus(this.out, {
-      model: arch, seed, status: 'failed', epochs: 0, diverged_epoch: null, kernels: null, diagnostics: 'skipped',
-      timings_s: { training: null, diagnostics: null, total: wallMs / 1000 }, error: msg,
-    })];
+    return [writeRunStatus(this.out, runStatusOfFailure(arch, seed, msg, wallMs))];
   }
 
-  unit(res: RunUnitOutput, status: RunStatus, diagnostics: DiagnosticsStatus, error: string | undefined): string[] {
+  unit(res: RunUnitOutput, status: RunStatus, error: string | undefined): string[] {
     const { arch, seed } = res;
     const files = [writeLearningCurve(this.out, seed, arch, res.curve), writeGateStats(this.out, seed, arch, res.gateStats)];
     if (res.diagnostics) {
@@ -146,13 +140,7 @@ export class ResultFolder {
       bySeed.set(arch, { summary: res.diagnostics.summary, H_N: res.diagnostics.H_N });
       files.push(this.writeSeedHN(seed));
     }
-    files.push(writeRunStatus(this.out, {
-      model: arch, seed, status, epochs: res.curve.length, diverged_epoch: res.divergedEpoch, kernels: res.kernelsName,
-      ...(res.backend !== undefined ? { backend: res.backend, adapter: res.adapter ?? null } : {}),
-      diagnostics,
-      timings_s: { training: msToS(res.trainMs), diagnostics: msToS(res.diagnosticsMs), total: msToS(res.wallMs) },
-      ...(error ? { error } : {}),
-    }));
+    files.push(writeRunStatus(this.out, runStatusOfResult(arch, seed, res, { status, error })));
     return files;
   }
 
@@ -181,7 +169,7 @@ function fromStore(store: Store, r: RunRecord, folder: ResultFolder | null): Run
   const error = status === 'failed' ? (r.error ?? 'failed') : undefined;
   return {
     runId: r.id, arch: r.arch, seed: r.seed, status, epochs: res.curve.length, divergedEpoch: res.divergedEpoch, wallMs: res.wallMs,
-    diagnostics, kernels: res.kernelsName, files: folder ? folder.unit(out, status, diagnostics, error) : [],
+    diagnostics, kernels: res.kernelsName, files: folder ? folder.unit(out, status, error) : [],
     ...(res.trainMs !== undefined ? { trainMs: res.trainMs } : {}),
     ...(res.diagnosticsMs !== undefined ? { diagnosticsMs: res.diagnosticsMs } : {}),
     ...(error ? { error } : {}),
@@ -232,7 +220,7 @@ export async function driveRuns(
     const storedFailed = run.status === 'failed';
     const error = diagnostics === 'failed' ? `diagnostics failed: ${res.diagnosticsError ?? 'unknown error'}` : storedFailed ? (run.error ?? undefined) : undefined;
     const status: RunStatus = error ? 'failed' : res.diverged ? 'diverged' : res.cancelled || run.status === 'interrupted' ? 'cancelled' : 'done';
-    const files = folder ? folder.unit(res, status, diagnostics, error) : [];
+    const files = folder ? folder.unit(res, status, error) : [];
 
     const ep = res.curve.length;
     const trained = res.diverged ? `diverged at epoch ${(res.divergedEpoch ?? 0) + 1} (kept ${ep} finite epochs)`

@@ -287,12 +287,17 @@ function msToS(ms: number | null | undefined): number | null {
 /**
  * The status record of a run that returned a result (the unit's output or the
  * stored RunResult): status failed when its diagnostics failed, else diverged,
- * else cancelled, else done (src-shared/results.ts statusOfResult).
+ * else cancelled, else done (src-shared/results.ts statusOfResult). `outcome`
+ * replaces that status and error when the caller knows more (lw run: a run
+ * interrupted, or failed as stored).
  */
-export function runStatusOfResult(model: ArchName, seed: number, res: RunResult): RunStatusRecord {
+export function runStatusOfResult(
+  model: ArchName, seed: number, res: RunResult, outcome?: { status: string; error?: string | undefined },
+): RunStatusRecord {
   const diagnostics = res.diagnostics ? 'done' : (res.diagnosticsStatus ?? 'skipped');
-  const error = diagnostics === 'failed' ? `diagnostics failed: ${res.diagnosticsError ?? 'unknown error'}` : undefined;
-  const status = error ? 'failed' : res.diverged ? 'diverged' : res.cancelled ? 'cancelled' : 'done';
+  const error = outcome ? outcome.error
+    : diagnostics === 'failed' ? `diagnostics failed: ${res.diagnosticsError ?? 'unknown error'}` : undefined;
+  const status = outcome ? outcome.status : error ? 'failed' : res.diverged ? 'diverged' : res.cancelled ? 'cancelled' : 'done';
   return {
     model, seed, status, epochs: res.curve.length, diverged_epoch: res.divergedEpoch, kernels: res.kernelsName,
     ...(res.backend !== undefined ? { backend: res.backend, adapter: res.adapter ?? null } : {}),
