@@ -20,19 +20,13 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lagGrid, type ArchName, type ExperimentConfig } from '../src-shared/config';
+import type { ExperimentConfig } from '../src-shared/config';
 import { PRESETS } from '../src-shared/presets';
-import type { RunResult, RunStatus } from '../src-shared/results';
+import type { RunStatus } from '../src-shared/results';
 import { openStore, type Store } from '../src-main/core/store';
+import { paperResult } from './paper-result';
 
 const TARGET_MS = 200;
-const GATE_METRICS: Record<ArchName, string[]> = {
-  const: ['gate_s_mean', 'leak_mean', 'rdiag_mean'],
-  shared: ['gate_s_mean', 'leak_mean', 'rdiag_mean'],
-  diag: ['gate_s_mean', 'leak_mean', 'rdiag_mean'],
-  gru: ['z_mean', 'r_mean', 'leak_mean', 'rdiag_mean'],
-  lstm: ['forget_mean', 'expr_mean', 'cdiag_mean'],
-};
 
 interface Options {
   experiments: number;
@@ -61,52 +55,6 @@ function parseArgs(argv: string[]): Options {
   }
   if (!(o.experiments >= 1) || !(o.withResults >= 0) || !(o.repeat >= 1)) throw new Error('--experiments, --repeat >= 1 and --with-results >= 0');
   return o;
-}
-
-/** Deterministic pseudo-random doubles in [0, 1). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** A paper-size result with plausible values (not a simulation: only the sizes matter here). */
-function paperResult(cfg: ExperimentConfig, arch: ArchName, seed: number): RunResult {
-  const r = lcg(seed * 31 + arch.length);
-  const lags = lagGrid(cfg);
-  const H = cfg.H;
-  return {
-    curve: Array.from({ length: cfg.epochs }, (_, epoch) => ({
-      epoch, train_loss: 1 / (1 + epoch) + r() * 0.01, train_acc: 1 - 1 / (1 + epoch), val_loss: 1 / (1 + epoch), val_acc: 1 - 1 / (2 + epoch),
-    })),
-    gateStats: Array.from({ length: Math.ceil(cfg.epochs / cfg.gate_log_every) }, (_, k) => k * cfg.gate_log_every)
-      .flatMap((epoch) => GATE_METRICS[arch].map((metric) => ({ epoch, metric, value: r() }))),
-    diverged: false,
-    divergedEpoch: null,
-    cancelled: false,
-    kernelsName: 'wasm-simd-f32',
-    wallMs: 3.6e6 * (1 + r()),
-    trainMs: 3.0e6,
-    diagnosticsMs: 6.0e5,
-    diagnosticsStatus: 'done',
-    diagnostics: {
-      lags,
-      summary: lags.map((ell, i) => ({
-        ell, mu_l1_mean: Math.exp(-ell / 50), log_mu_l1_mean: -ell / 50, alpha_hat: 1.2 + 0.8 * r(), sigma_alpha_hat: r(),
-        N_required_at_eps: i < 40 ? cfg.N_grid[i % cfg.N_grid.length]! : -1, best_snr: r() * 10, err_at_best_snr: r(),
-        best_N_for_ell: 12800, mbar_scalar: r() * 1e-3, alpha_reliable: r() > 0.1, alpha_method: cfg.alpha_method, n_samples: cfg.Nseq_diag * (cfg.T - ell),
-      })),
-      muUnits: lags.map(() => Float64Array.from({ length: H }, r)),
-      H_N: cfg.N_grid.map((N, i) => ({ N, H_N: 4 + 8 * i })),
-      tau: Array.from({ length: H }, (_, q) => ({ unit_id: q, tau: 50 * r(), C: r(), a: -r(), b: -0.02 * r(), r2: r(), num_points: lags.length })),
-      envelope: { exp: { a: 0, b: -0.02, r2: 0.99, tau_env: 50 }, power: { c: 1, d: -1, r2: 0.9 }, log: { e: 1, g: -2, r2: 0.8 }, best: 'exp' },
-      master: { slope: 1.01, intercept: 0.3, r2: 0.97, n: 40 },
-      constTau: arch === 'const' ? { s: cfg.const_s, leak: 1 - cfg.const_s, tau: -1 / Math.log(1 - cfg.const_s) } : null,
-      batchSize: 64,
-    },
-  };
 }
 
 function populate(store: Store, o: Options): { openId: number; genMs: number } {
