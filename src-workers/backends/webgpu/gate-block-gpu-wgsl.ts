@@ -393,6 +393,20 @@ ${spec.epilogue ?? ''}
     return this.eachUS((u, s) => `    if (ok${u}) { ${dst}[${s}u * cH + j${u}] = ${src}[${this.us(u, s)}]; }`);
   }
 
+  /**
+   * The end of a forward step, the same for every cell: the LayerNorm 1/std
+   * into its cache (training with LayerNorm), ŷ_t from `hVar`, h_t into the
+   * workgroup rows `hRows`, and the barrier before the next step reads them.
+   */
+  forwardStepEnd(train: boolean, hVar: string, hRows: string): string {
+    return [
+      train && this.ln ? `    if (lid == 0u) {\n${this.eachS((s) => `      if (vb${s}) { LNC[IS_OFF + row${s}] = is${s}; }`)}\n    }` : '',
+      this.readout(hVar),
+      this.storeRows(hRows, hVar),
+      '    workgroupBarrier();',
+    ].join('\n');
+  }
+
   /** Guard for a write of (unit u, sequence s). */
   valid(u: number, s: number): string {
     return `vb${s} && ok${u}`;

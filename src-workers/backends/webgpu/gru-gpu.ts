@@ -98,10 +98,7 @@ export const GRU_CELL: GateBlockCell = {
       '    }',
       g.ln ? g.lnForward('pre', KG) : '',
       cell,
-      train && g.ln ? `    if (lid == 0u) {\n${g.eachS((s) => `      if (vb${s}) { LNC[IS_OFF + row${s}] = is${s}; }`)}\n    }` : '',
-      g.readout('hst'),
-      g.storeRows('hw', 'hst'),
-      '    workgroupBarrier();',
+      g.forwardStepEnd(train, 'hst', 'hw'),
     ].join('\n');
   },
 
