@@ -84,6 +84,15 @@ export class Args {
     return v;
   }
 
+  /** int(), and "… is required: an integer from min to max" when absent */
+  requiredInt(key: string, min: number, max: number): number | undefined {
+    if (this.obj[key] === undefined) {
+      this.add(key, `${key} is required: an integer from ${min} to ${max}`);
+      return undefined;
+    }
+    return this.int(key, min, max);
+  }
+
   num(key: string, label = key): number | undefined {
     const v = this.obj[key];
     if (v === undefined) return undefined;

@@ -338,16 +338,14 @@ export function createService(opts: ServiceOptions): Service {
 
     async setWorkers(arg) {
       const a = new Args('setWorkers', arg, ['workers']);
-      const w = a.int('workers', 1, MAX_WORKERS);
-      if (a.obj.workers === undefined) a.add('workers', `workers is required: an integer from 1 to ${MAX_WORKERS}`);
+      const w = a.requiredInt('workers', 1, MAX_WORKERS);
       a.done();
       return scheduler.setWorkers(w!);
     },
 
     async setGpuRuns(arg) {
       const a = new Args('setGpuRuns', arg, ['gpuRuns']);
-      const g = a.int('gpuRuns', 1, MAX_GPU_RUNS);
-      if (a.obj.gpuRuns === undefined) a.add('gpuRuns', `gpuRuns is required: an integer from 1 to ${MAX_GPU_RUNS}`);
+      const g = a.requiredInt('gpuRuns', 1, MAX_GPU_RUNS);
       a.done();
       return scheduler.setGpuRuns(g!);
     },
