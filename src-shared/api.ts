@@ -120,10 +120,9 @@ export interface QueueState {
 }
 
 /**
- * The range of setGpuRuns / QueueState.gpuRuns: 1..MAX_GPU_RUNS (the
- * scheduler's bound, src-main/core/scheduler.ts; a service test checks that
- * they agree). Here so the renderer can bound its input without reaching
- * into src-main.
+ * The range of setGpuRuns / QueueState.gpuRuns: 1..MAX_GPU_RUNS, the bound
+ * the scheduler enforces (src-main/core/scheduler.ts re-exports it). Here so
+ * the renderer can bound its input without reaching into src-main.
  */
 export const MAX_GPU_RUNS = 64;
 

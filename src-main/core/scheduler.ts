@@ -47,7 +47,7 @@
  * the worker). `close()` stops the running runs and marks them interrupted.
  */
 import { availableParallelism } from 'node:os';
-import type { ApiEvent, QueueState } from '../../src-shared/api';
+import { MAX_GPU_RUNS, type ApiEvent, type QueueState } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
 import type { ComputeBackend, ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
 import { adapterLabel, selectBackend, type BackendChoice, type WebGpuProbe } from '../../src-workers/backends/select';
@@ -793,5 +793,5 @@ function checkGpuRuns(n: number): number {
 
 /** concurrent webgpu runs by default: each holds its own device and caches (about 2.5 GB for an LSTM at the paper size) */
 export const DEFAULT_GPU_RUNS = 4;
-/** the most concurrent webgpu runs one scheduler accepts */
-export const MAX_GPU_RUNS = 64;
+/** the most concurrent webgpu runs one scheduler accepts (the Api's bound, src-shared/api.ts) */
+export { MAX_GPU_RUNS };
