@@ -21,6 +21,7 @@ import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 import { seconds } from '../progress';
 import { driveRuns } from '../run-experiment';
+import { parseWorkers, WORKERS_HELP } from '../workers-option';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, openCliStore } from './run';
 
 interface ResumeOptions {
@@ -38,7 +39,7 @@ export function register(program: Command, io: CliIO): void {
     .description('run again the interrupted runs (with --all also failed and cancelled ones) of an experiment or of all, and wait for them')
     .option('--all', 'also failed and cancelled runs')
     .option('--data-dir <dir>', 'data directory of the database (default: as lw run)')
-    .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
+    .option('--workers <n>', WORKERS_HELP)
     .option('--gpu-runs <n>', GPU_RUNS_HELP)
     .option('--quiet', 'no per-epoch and diagnostics progress lines')
     .action(async (idArg: string | undefined, opts: ResumeOptions) => {
@@ -50,8 +51,9 @@ export function register(program: Command, io: CliIO): void {
       }
       let workers: number | null = null;
       if (opts.workers !== undefined) {
-        workers = Number(opts.workers);
-        if (!/^\d+$/.test(opts.workers.trim()) || !Number.isSafeInteger(workers)) problems.push(`--workers must be an integer >= 0 (0 runs in-process; got ${JSON.stringify(opts.workers)})`);
+        const w = parseWorkers(opts.workers, { allowInProcess: true });
+        if (w.ok) workers = w.workers;
+        else problems.push(w.message);
       }
       let gpuRuns: number | null = null;
       if (opts.gpuRuns !== undefined) {

@@ -25,6 +25,7 @@ import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 import { seconds } from '../progress';
 import { runExperiment } from '../run-experiment';
+import { parseWorkers, WORKERS_HELP } from '../workers-option';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -79,10 +80,9 @@ export function resolveRunOptions(opts: RunCommandOptions): ResolvedRun {
   if (!r.ok) errors.push(...r.errors);
   let workers = 0;
   if (opts.workers !== undefined) {
-    const w = Number(opts.workers);
-    if (!/^\d+$/.test(opts.workers.trim()) || !Number.isSafeInteger(w)) {
-      errors.push({ field: 'workers', message: `--workers must be an integer >= 0 (0 runs in-process; got ${JSON.stringify(opts.workers)})` });
-    } else workers = w;
+    const w = parseWorkers(opts.workers, { allowInProcess: true });
+    if (w.ok) workers = w.workers;
+    else errors.push({ field: 'workers', message: w.message });
   }
   let gpuRuns = DEFAULT_GPU_RUNS;
   if (opts.gpuRuns !== undefined) {
@@ -125,7 +125,7 @@ export function register(program: Command, io: CliIO): void {
     .addOption(new Option('--preset <name>', 'start from a preset').choices([...PRESET_NAMES]))
     .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)')
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
-    .option('--workers <n>', 'worker threads (default: min(runs, cores); 0 runs in-process)')
+    .option('--workers <n>', WORKERS_HELP)
     .option('--gpu-runs <n>', GPU_RUNS_HELP)
     .option('--force', 'write into a non-empty --out folder')
     .option('--dry-run', 'print the resolved configuration and the runs, run nothing')

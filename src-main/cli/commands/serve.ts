@@ -18,6 +18,7 @@ import type { Command } from 'commander';
 import type { WebHost, WebHostService } from '../../server/web-host';
 import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
+import { parseWorkers, SERVE_WORKERS_HELP } from '../workers-option';
 
 export const EXIT_OK = 0;
 export const EXIT_START_FAILED = 1;
@@ -62,8 +63,9 @@ export function parseServeOptions(opts: ServeCommandOptions): Parsed {
   if (host === '' || /[\s/]/.test(host)) return { ok: false, message: `--host must be an interface address such as 127.0.0.1, got '${opts.host}'` };
   let workers: number | undefined;
   if (opts.workers !== undefined) {
-    if (!/^\d{1,3}$/.test(opts.workers.trim())) return { ok: false, message: `--workers must be a non-negative integer, got '${opts.workers}'` };
-    workers = Number(opts.workers);
+    const w = parseWorkers(opts.workers, { allowInProcess: false });
+    if (!w.ok) return { ok: false, message: w.message };
+    workers = w.workers;
   }
   let gpuRuns: number | undefined;
   if (opts.gpuRuns !== undefined) {
@@ -181,7 +183,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--port <N>', 'TCP port, 0 for a free one', '0')
     .option('--host <H>', 'interface to bind (anything but loopback is reachable from other machines)', '127.0.0.1')
     .option('--data-dir <D>', 'data directory (default: $LW_DATA_DIR, else $XDG_DATA_HOME/learnability-workstation, else ~/.local/share/learnability-workstation)')
-    .option('--workers <N>', 'concurrent runs (default: the core count)')
+    .option('--workers <N>', SERVE_WORKERS_HELP)
     .option('--gpu-runs <N>', GPU_RUNS_HELP)
     .option('--static-dir <D>', 'folder of the built user interface (default: out/renderer)')
     .action(async (opts: ServeCommandOptions) => {

@@ -65,7 +65,7 @@ describe('lw command line: usage errors exit 2 with one line per problem', () =>
       'lw run: N_grid must be a non-empty, strictly increasing list of integers >= 1 (got 50,25)',
       'lw run: const_s must be > 0 and < 1 (got 1.5)',
       'lw run: models must be a non-empty list of distinct names from const, shared, diag, gru, lstm (got gru,rnn)',
-      'lw run: --workers must be an integer >= 0 (0 runs in-process; got "two")',
+      'lw run: --workers must be an integer from 0 to 256 (0 runs in-process; got "two")',
     ]);
   });
   it('cross-field problems are reported too', async () => {
