@@ -24,9 +24,8 @@
  * column `err` is max |gpu − exact| / √(Σ_r (a_r b_r)²) over the sampled
  * entries (about 1e-7 when the reduction keeps float64-like accuracy).
  */
-import { spawnSync } from 'node:child_process';
 import { failWith, readOptions } from './bench-options';
-import { chromiumVulkanEnv } from './gpu/vulkan-env.mjs';
+import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
 import { describePlan, reductions, type GemmTNArgs, type GemmTuning } from '../src-workers/backends/webgpu/reductions';
 import { adapterName, createStorage, flush, Kernel, openGpu, readRegions, submit } from '../src-workers/backends/webgpu/runtime';
 import type { GpuContext } from '../src-workers/backends/webgpu/types';
@@ -107,17 +106,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-function reexecForVulkan(): boolean {
-  const vars = process.env['LW_VULKAN_REEXEC'] ? null : chromiumVulkanEnv();
-  if (!vars) return false;
-  process.stderr.write(`${PROG}: using chromium's Vulkan loader (${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ')})\n`);
-  const res = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, ...vars, LW_VULKAN_REEXEC: '1' },
-  });
-  process.exitCode = res.status ?? 1;
-  return true;
-}
-
 /** The element hash (PCG output permutation), identical on host and device: a value k/2²³ − 1, k < 2²⁴. */
 const HASH_WGSL = /* wgsl */ `
 fn hashValue(i: u32, seed: u32) -> f32 {
@@ -160,7 +148,7 @@ function fitRows(ctx: GpuContext, rows: number): number {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (reexecForVulkan()) return;
+  if (reexecWithVulkanLoader(PROG)) return;
   let ctx: GpuContext;
   try {
     ctx = await openGpu();

@@ -11,3 +11,5 @@ export interface VulkanFs {
 export declare function chromiumVulkanEnv(
   env?: Record<string, string | undefined>, fs?: VulkanFs,
 ): { LD_LIBRARY_PATH: string; VK_ICD_FILENAMES?: string } | null;
+/** Re-execute this process with chromiumVulkanEnv()'s variables when needed; true when it did (do nothing more). */
+export declare function reexecWithVulkanLoader(prog?: string): boolean;

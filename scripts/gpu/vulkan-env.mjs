@@ -14,6 +14,7 @@
 // SwiftShader) only when no driver manifest exists in the standard places: a
 // machine with an NVIDIA driver but no system loader gets chromium's loader
 // and keeps its GPU.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
 export const CHROMIUM_DIR = '/usr/lib/chromium';
@@ -52,4 +53,33 @@ export function chromiumVulkanEnv(env = process.env, fs = { exists: existsSync, 
   const drivers = ICD_DIRS.some((d) => fs.listJson(d).length > 0);
   if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !drivers && fs.exists(SWIFTSHADER_ICD)) vars.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   return vars;
+}
+
+/**
+ * Re-execute this Node process once with chromiumVulkanEnv()'s variables, when
+ * it has some and this process is not that re-executed child already
+ * (LW_VULKAN_REEXEC). Returns false when nothing is needed (carry on here) and
+ * true when the child was started: the caller then does nothing more, and
+ * this process ends as the child does (its exit code, or the signal that ended
+ * it). Ctrl-C reaches the whole process group (the child handles it); a TERM
+ * sent to this process is passed on. `prog`, when given, names the program in
+ * a one-line note on stderr.
+ */
+export function reexecWithVulkanLoader(prog) {
+  const vars = process.env.LW_VULKAN_REEXEC ? null : chromiumVulkanEnv();
+  if (!vars) return false;
+  if (prog) process.stderr.write(`${prog}: using chromium's Vulkan loader (${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ')})\n`);
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...vars, LW_VULKAN_REEXEC: '1' },
+  });
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exitCode = code ?? 1;
+  });
+  return true;
 }
