@@ -48,11 +48,12 @@ import type { ArchName, ExperimentConfig } from '../src-shared/config';
 import { presetConfig, type PresetName } from '../src-shared/presets';
 import type { ComputeBackend } from '../src-shared/results';
 import { failWith, readOptions } from './bench-options';
-import { chromiumVulkanEnv } from './gpu/vulkan-env.mjs';
+import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
 import type { KernelsKind } from '../src-workers/engine/backend';
 import { runDiagnostics } from '../src-workers/engine/diagnostics/run-diagnostics';
 import { trainEvalSize, trainRun, valSetSize, type CreateModelHook, type TrainResult } from '../src-workers/engine/train';
 import { webgpuModelHook } from '../src-workers/tasks/run-unit';
+import type { GpuKernelShape } from '../src-workers/backends/webgpu/types';
 
 /** PyTorch reference, one CPU thread, `quick` epoch (seconds, midpoint of the measured range). */
 const REFERENCE_QUICK_EPOCH_S: Record<ArchName, number> = { const: 0.85, shared: 1.25, diag: 1.3, gru: 1.7, lstm: 1.95 };
@@ -80,6 +81,8 @@ interface Options {
   /** WebGPU kernel shape overrides (GpuModelOptions.tuning): sequences and threads per workgroup */
   gpuSeqs: number | undefined;
   gpuWg: number | undefined;
+  /** a bench:gpu-tune JSON: each architecture runs with its `best` kernel shape */
+  gpuTuning: string | undefined;
 }
 
 const fail = failWith('bench');
@@ -87,13 +90,14 @@ const fail = failWith('bench');
 const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--models a,b] [--epochs 5] [--warmup 1] [--batches N] '
   + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n'
   + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
-  + '[--gpu-wg N] (threads per workgroup, a power of two)\n';
+  + '[--gpu-wg N] (threads per workgroup, a power of two)\n'
+  + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
-    gpuSeqs: undefined, gpuWg: undefined,
+    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -125,6 +129,7 @@ function parseArgs(argv: string[]): Options {
         }
         break;
       }
+      case '--gpu-tuning': o.gpuTuning = r.value(); break;
       case '--kernels': o.kernels = r.choice(['auto', 'wasm', 'ts'] as const); break;
       case '--memory': o.memory = true; break;
       case '--no-memory': o.memory = false; break;
@@ -146,6 +151,8 @@ function parseArgs(argv: string[]): Options {
     return true;
   });
   if (!modelsGiven) o.models = presetConfig(o.preset).models.filter((m) => ARCHS.includes(m));
+  if (o.gpuTuning !== undefined && (o.gpuSeqs !== undefined || o.gpuWg !== undefined)) fail('--gpu-tuning replaces --gpu-seqs / --gpu-wg: give one or the other');
+  if (o.gpuTuning !== undefined && o.backend !== 'webgpu') fail('--gpu-tuning is for --backend webgpu');
   return o;
 }
 
@@ -222,6 +229,8 @@ interface ArchResult {
   peak_rss_mb: number | null;
   full_run_s: number | null;
   full_run_epochs: number | null;
+  /** the WebGPU kernel shape the model ran with (null on the CPU) */
+  gpu_kernel_shape: GpuKernelShape | null;
 }
 
 interface Backend {
@@ -332,6 +341,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       full_run_estimate_s: full.epochs * med + (diag?.total ?? 0),
       reference_s: ref,
       speedup: ref !== null ? ref / med : null,
+      gpu_kernel_shape: (r.model as { tuning?: GpuKernelShape }).tuning ?? null,
     };
   } finally {
     r.model.dispose?.();
@@ -381,22 +391,31 @@ function cpuEpochs(out: string, preset: PresetName): Partial<Record<ArchName, nu
   }
 }
 
-/** Re-execute with chromium's Vulkan loader when it is the only one (it must be set when the process starts). */
-function reexecForVulkan(): boolean {
-  const vars = process.env.LW_VULKAN_REEXEC ? null : chromiumVulkanEnv();
-  if (!vars) return false;
-  process.stderr.write(`bench: using chromium's Vulkan loader (${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ')})\n`);
-  const res = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, ...vars, LW_VULKAN_REEXEC: '1' },
-  });
-  process.exitCode = res.status ?? 1;
-  return true;
+/** Each architecture's `best` kernel shape from a bench:gpu-tune JSON (scripts/bench-gpu-tune.ts). */
+function readTuneFile(path: string): Partial<Record<ArchName, GpuKernelShape>> {
+  let best: unknown;
+  try {
+    best = (JSON.parse(readFileSync(path, 'utf8')) as { best?: unknown }).best;
+  } catch (err) {
+    return fail(`--gpu-tuning ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof best !== 'object' || best === null) return fail(`--gpu-tuning ${path}: no "best" object (write it with npm run bench:gpu-tune)`);
+  const out: Partial<Record<ArchName, GpuKernelShape>> = {};
+  for (const [arch, v] of Object.entries(best as Record<string, { seqsPerWorkgroup?: unknown; workgroupSize?: unknown }>)) {
+    const S = v?.seqsPerWorkgroup;
+    const WG = v?.workgroupSize;
+    if (!(ARCHS as string[]).includes(arch) || !Number.isInteger(S) || !Number.isInteger(WG)) {
+      return fail(`--gpu-tuning ${path}: best.${arch} must be a known model with integer seqsPerWorkgroup and workgroupSize`);
+    }
+    out[arch as ArchName] = { seqsPerWorkgroup: S as number, workgroupSize: WG as number };
+  }
+  return out;
 }
 
-async function openBackend(o: Options): Promise<Backend> {
+async function openBackend(o: Options, forced?: GpuKernelShape): Promise<Backend> {
   if (o.backend === 'cpu') return { adapter: null };
   try {
-    const tuning = {
+    const tuning = forced ?? {
       ...(o.gpuSeqs !== undefined ? { seqsPerWorkgroup: o.gpuSeqs } : {}),
       ...(o.gpuWg !== undefined ? { workgroupSize: o.gpuWg } : {}),
     };
@@ -414,7 +433,7 @@ async function main(): Promise<void> {
     await runChild(o, o.child);
     return;
   }
-  if (o.backend === 'webgpu' && reexecForVulkan()) return;
+  if (o.backend === 'webgpu' && reexecWithVulkanLoader('bench')) return;
   const full = presetConfig(o.preset);
   const fullBatches = Math.ceil(full.Nseq_train / full.batch_size);
   const partial = o.batches !== null && o.batches < fullBatches;
@@ -423,13 +442,16 @@ async function main(): Promise<void> {
   const out = resolve(o.out ?? defaultOut(o.backend, o.preset));
 
   const be = await openBackend(o);
+  const tuned = o.gpuTuning !== undefined ? readTuneFile(resolve(o.gpuTuning)) : null;
   if (be.adapter) process.stderr.write(`bench: WebGPU adapter: ${be.adapter}\n`);
   const cpuRef = o.backend === 'webgpu' ? cpuEpochs(out, o.preset) : {};
   const results: ArchResult[] = [];
   for (const arch of o.models) {
     process.stderr.write(`bench: ${arch}: timing ${o.epochs} epoch(s) after ${o.warmup} warm-up`
       + `${partial ? `, ${o.batches} of ${fullBatches} mini-batches each` : ''}…\n`);
-    const t = await timeArch(o, arch, be);
+    const shapeFor = tuned?.[arch];
+    if (tuned && !shapeFor) process.stderr.write(`bench: ${arch}: no best kernel shape in ${o.gpuTuning}: the default\n`);
+    const t = await timeArch(o, arch, shapeFor ? await openBackend(o, shapeFor) : be);
     let mem: ChildReport | null = null;
     if (memory) {
       process.stderr.write(`bench: ${arch}: whole ${o.preset} run in a child process for peak memory…\n`);
@@ -449,16 +471,18 @@ async function main(): Promise<void> {
   const header = ['model', 'kernels', 'epoch s', 'updates s', 'eval s', 'CPU s', 'diagnostics s', `run (${full.epochs} ep.)`,
     ...(o.backend === 'cpu' ? ['ref s', 'speed-up', 'peak RSS MB'] : []), ...(anyVsCpu ? ['vs CPU'] : [])];
   const rows = results.map((r) => [
-    r.arch, r.kernels, `${fmt(r.epoch_median_s, 3)}${r.epoch_extrapolated ? '*' : ''}`, fmt(r.train_median_s, 3), fmt(r.eval_median_s, 3),
+    r.arch, r.gpu_kernel_shape ? `${r.kernels} (S ${r.gpu_kernel_shape.seqsPerWorkgroup}, WG ${r.gpu_kernel_shape.workgroupSize})` : r.kernels,
+    `${fmt(r.epoch_median_s, 3)}${r.epoch_extrapolated ? '*' : ''}`, fmt(r.train_median_s, 3), fmt(r.eval_median_s, 3),
     fmt(r.epoch_cpu_median_s, 3), `${fmt(r.diagnostics_s, 2)}${r.diagnostics_extrapolated ? '*' : ''}`, duration(r.full_run_estimate_s),
     ...(o.backend === 'cpu' ? [fmt(r.reference_s, 2), r.speedup === null ? '-' : `${r.speedup.toFixed(1)}x`, fmt(r.peak_rss_mb, 0)] : []),
     ...(anyVsCpu ? [r.speedup_vs_cpu === null ? '-' : `${r.speedup_vs_cpu.toFixed(1)}x`] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  const tuned = [o.gpuSeqs !== undefined ? `${o.gpuSeqs} seqs/workgroup` : '', o.gpuWg !== undefined ? `${o.gpuWg} threads/workgroup` : '']
-    .filter((t) => t !== '').join(', ');
-  const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}${tuned ? ` (${tuned})` : ''}` : `cpu (kernels ${o.kernels}), one thread`;
+  const forced = o.gpuTuning !== undefined ? `kernel shapes from ${o.gpuTuning}`
+    : [o.gpuSeqs !== undefined ? `${o.gpuSeqs} seqs/workgroup` : '', o.gpuWg !== undefined ? `${o.gpuWg} threads/workgroup` : '']
+      .filter((t) => t !== '').join(', ');
+  const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}${forced ? ` (${forced})` : ''}` : `cpu (kernels ${o.kernels}), one thread`;
   process.stdout.write(`preset ${o.preset} (Nseq_train ${full.Nseq_train}, T ${full.T}, H ${full.H}, batch ${full.batch_size}), backend ${on}, `
     + `${o.epochs} timed epoch(s) after ${o.warmup} warm-up\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
@@ -486,7 +510,9 @@ async function main(): Promise<void> {
     shape: { Nseq_train: full.Nseq_train, Nseq_diag: full.Nseq_diag, T: full.T, D: full.D, H: full.H, batch_size: full.batch_size, epochs: full.epochs },
     backend: o.backend,
     adapter: be.adapter,
-    gpu_tuning: o.backend === 'webgpu' ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default' } : null,
+    gpu_tuning: o.backend === 'webgpu'
+      ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default', from_file: o.gpuTuning ?? null }
+      : null,
     kernels: o.kernels,
     eval_batch: o.evalBatch ?? 'default',
     timed_epochs: o.epochs,

@@ -6,17 +6,22 @@
 //   node scripts/gpu/make-device-bundle.mjs [--dir .gpu-bundle]
 //
 // writes (about 30 MB, git-ignored):
-//   .gpu-bundle/bench.mjs, parity.mjs,       scripts/bench.ts, scripts/gpu/parity-check.ts and
-//               reductions.mjs               scripts/bench-gpu-reductions.ts bundled by esbuild (only
-//                                            `webgpu` external)
+//   .gpu-bundle/bench.mjs, parity.mjs,       scripts/bench.ts, scripts/gpu/parity-check.ts,
+//               reductions.mjs, tune.mjs     scripts/bench-gpu-reductions.ts and scripts/bench-gpu-tune.ts
+//                                            bundled by esbuild (only `webgpu` external)
 //   .gpu-bundle/node_modules/webgpu/         the package's loader and its linux-x64 dawn.node (.xz)
 //   .gpu-bundle/node.xz                      this machine's Node binary, xz-compressed
 //   .gpu-bundle/lib/libvulkan.so.1           a Vulkan loader (Debian chromium's), used only when the
 //                                            target has none
-//   .gpu-bundle/run.sh                       unpacks Node, finds the driver's ICD, names the GPU, runs
-//                                            `node bench.mjs "$@"` (first argument `parity` or
-//                                            `reductions`: that script instead)
+//   .gpu-bundle/run.sh                       unpacks Node (xz, else python3's lzma), finds the driver's
+//                                            ICD, names the GPU, runs `node bench.mjs "$@"` (first
+//                                            argument `parity`, `reductions` or `tune`: that script
+//                                            instead; `all DIR`: the whole measurement, below)
 // On the GPU machine, from the folder holding .gpu-bundle:
+//   bash .gpu-bundle/run.sh all "$OUT"      parity, the paper epoch with the default kernel shapes, the
+//                                           CPU and GPU quick epochs, the kernel-shape sweep, the
+//                                           paper epoch again with the sweep's best shapes, the reductions
+//                                           sweep: each step's JSON and log in DIR as soon as it ends
 //   bash .gpu-bundle/run.sh parity
 //   bash .gpu-bundle/run.sh reductions --shapes lstm-dU,lstm-dW --sweep
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
@@ -52,6 +57,7 @@ const ENTRIES = [
   [join('scripts', 'bench.ts'), 'bench.mjs'],
   [join('scripts', 'gpu', 'parity-check.ts'), 'parity.mjs'],
   [join('scripts', 'bench-gpu-reductions.ts'), 'reductions.mjs'],
+  [join('scripts', 'bench-gpu-tune.ts'), 'tune.mjs'],
 ];
 for (const [entry, out] of ENTRIES) {
   await esbuild.build({
@@ -65,7 +71,7 @@ for (const [entry, out] of ENTRIES) {
     logLevel: 'warning',
   });
 }
-say('bench.mjs, parity.mjs and reductions.mjs bundled');
+say(`${ENTRIES.map(([, out]) => out).join(', ')} bundled`);
 
 // 2. the webgpu package: its loader and the linux-x64 Dawn binary
 const pkgDir = dirname(require.resolve('webgpu/package.json', { paths: [ROOT] }));
@@ -95,9 +101,15 @@ const RUN = `#!/usr/bin/env bash
 # Runs the bundled benchmark (scripts/gpu/make-device-bundle.mjs made this folder).
 set -euo pipefail
 HERE="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
-if [ ! -x "$HERE/node" ]; then xz -dkc "$HERE/node.xz" > "$HERE/node"; chmod +x "$HERE/node"; fi
+# xz, else python3's lzma module (a GPU image may lack xz-utils)
+unxz_to() {
+  if command -v xz >/dev/null 2>&1; then xz -dc "$1" > "$2.part"
+  else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2.part"; fi
+  mv "$2.part" "$2"
+}
+if [ ! -x "$HERE/node" ]; then unxz_to "$HERE/node.xz" "$HERE/node"; chmod +x "$HERE/node"; fi
 DAWN="$HERE/node_modules/webgpu/dist/linux-x64/dawn.node"
-if [ ! -f "$DAWN" ]; then xz -dkc "$DAWN.xz" > "$DAWN"; fi
+if [ ! -f "$DAWN" ]; then unxz_to "$DAWN.xz" "$DAWN"; fi
 # The Vulkan loader: the system's, else the carried one.
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   export LD_LIBRARY_PATH="$HERE/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -110,10 +122,37 @@ if [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ]; then
 fi
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
+CALLER_PWD="$PWD"
 cd "$HERE"
+# all DIR: the whole measurement, most important first; every step writes into DIR when it ends, a
+# failing step is logged and the next one runs (exit status: the number of failed steps)
+all() {
+  local R="\${1:-gpu-results}" failed=0
+  case "$R" in /*) ;; *) R="$CALLER_PWD/$R" ;; esac
+  mkdir -p "$R"
+  step() { # step NAME ARGS…: node ARGS… > DIR/NAME.log
+    local name="$1"; shift
+    echo "=== $name: $*"; local t0=$SECONDS
+    if "$HERE/node" "$@" > "$R/$name.log" 2>&1; then echo "    ok ($((SECONDS - t0)) s)"
+    else echo "    FAILED ($((SECONDS - t0)) s), last lines:"; tail -n 15 "$R/$name.log"; failed=$((failed + 1)); fi
+    tail -n 12 "$R/$name.log" | sed 's/^/    | /'
+  }
+  step parity "$HERE/parity.mjs"
+  step paper "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
+  step cpu-quick "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
+  step quick "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"
+  step tune "$HERE/tune.mjs" --preset paper --reps 2 --budget 150 --out "$R/bench-gpu-tune.json"
+  [ -f "$R/bench-gpu-tune.json" ] && step paper-tuned "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 \
+    --no-diagnostics --gpu-tuning "$R/bench-gpu-tune.json" --out "$R/bench-webgpu-paper-tuned.json"
+  step reductions "$HERE/reductions.mjs" --shapes lstm-dU,lstm-dW,gru-dU-zr,gated-Wh --sweep
+  echo "=== done: $failed step(s) failed; results in $R"
+  return "$failed"
+}
 case "\${1:-}" in
   parity) shift; exec "$HERE/node" "$HERE/parity.mjs" "$@" ;;
   reductions) shift; exec "$HERE/node" "$HERE/reductions.mjs" "$@" ;;
+  tune) shift; exec "$HERE/node" "$HERE/tune.mjs" "$@" ;;
+  all) shift; all "$@"; exit $? ;;
 esac
 exec "$HERE/node" "$HERE/bench.mjs" "$@"
 `;

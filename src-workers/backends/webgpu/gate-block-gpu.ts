@@ -31,7 +31,7 @@ import type { Arch, ForwardOptions, ModelShape, ParamLayout } from '../../engine
 import { RECORDED_TERMS } from '../../engine/models/types';
 import { reductions, type Reductions } from './reductions';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
-import type { GpuContext, GpuModel, GpuModelOptions } from './types';
+import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
 import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
 
@@ -111,6 +111,7 @@ export class GateBlockGpuModel implements GpuModel {
   /** sequences per workgroup and threads per workgroup of the kernels */
   readonly seqsPerWorkgroup: number;
   readonly workgroupSize: number;
+  readonly tuning: GpuKernelShape;
 
   private readonly D: number;
   private readonly H: number;
@@ -189,6 +190,7 @@ export class GateBlockGpuModel implements GpuModel {
     }
     this.seqsPerWorkgroup = S;
     this.workgroupSize = WG;
+    this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S };
     this.red = reductions(ctx);
 
     try {

@@ -300,7 +300,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     for (const b of owned.splice(0)) b.destroy();
   }
 
-  const model: GpuModel & { readonly tuning: { workgroupSize: number; seqsPerWorkgroup: number }; readonly deviceBuffers: readonly GPUBuffer[] } = {
+  const model: GpuModel & { readonly deviceBuffers: readonly GPUBuffer[] } = {
     shape,
     layout,
     kernels: { name: 'webgpu', precision: 'f32' },

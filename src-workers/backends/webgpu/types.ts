@@ -50,8 +50,16 @@ export interface GpuModelOptions {
   tuning?: { workgroupSize?: number; seqsPerWorkgroup?: number };
 }
 
+/** The kernel shape a GPU model runs with: threads and sequences per workgroup. */
+export interface GpuKernelShape {
+  readonly workgroupSize: number;
+  readonly seqsPerWorkgroup: number;
+}
+
 export interface GpuModel extends TrainableModel<Float32Array> {
   readonly kernels: { readonly name: 'webgpu'; readonly precision: 'f32' };
+  /** what the tuning overrides or the defaults chose (benchmarks report it) */
+  readonly tuning: GpuKernelShape;
   forward(x: Float32Array, B: number, T: number, yhat: Float32Array, opts: ForwardOptions<Float32Array>): Promise<void>;
   backward(dyhat: Float32Array): Promise<void>;
   tangent(x: Float32Array, B: number, T: number, dir: Float32Array, v: Float32Array, hidden?: Float32Array): Promise<void>;

@@ -34,6 +34,10 @@ function makePair(ctx: GpuContext, factory: GpuModelFactory, shape: ModelShape, 
   const rng = new Rng(seed + 7);
   for (let i = 0; i < cpu.layout.size; i++) cpu.params[i] = Math.fround(cpu.params[i]! + 0.3 * rng.gaussian());
   const gpu = factory(ctx, shape, { maxBatch, maxT, tuning: { workgroupSize: 8, seqsPerWorkgroup: 2 } });
+  // the model reports the kernel shape it was forced to (benchmarks record it)
+  if (gpu.tuning.workgroupSize !== 8 || gpu.tuning.seqsPerWorkgroup !== 2) {
+    throw new Error(`kernel shape ${JSON.stringify(gpu.tuning)} instead of the forced 8 threads × 2 sequences`);
+  }
   gpu.params.set(cpu.params);
   return { cpu, gpu, rng };
 }

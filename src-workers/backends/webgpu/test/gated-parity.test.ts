@@ -21,7 +21,7 @@ import { parityFailures, relErr, runParity } from './parity';
 const { ctx } = await testGpu();
 
 type Tuning = NonNullable<GpuModelOptions['tuning']>;
-type InspectableModel = GpuModel & { tuning: { workgroupSize: number; seqsPerWorkgroup: number }; deviceBuffers: readonly GPUBuffer[] };
+type InspectableModel = GpuModel & { deviceBuffers: readonly GPUBuffer[] };
 
 function factory(tuning?: Tuning): GpuModelFactory {
   return (c, shape, o) => createGatedGpuModel(c, shape, tuning ? { ...o, tuning } : o);

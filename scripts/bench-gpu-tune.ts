@@ -1,0 +1,236 @@
+/**
+ * Kernel-shape sweep of the WebGPU models (issue 6, tuning on a real GPU):
+ * for each architecture, each (sequences per workgroup S, threads per
+ * workgroup WG) the device accepts is timed on one mini-batch of the preset's
+ * shape: a training step (forward with the backward cache, then
+ * backpropagation through time and the weight-gradient reductions, both with
+ * their host transfers, as the training loop runs them) and an evaluation
+ * forward. The fastest training step per architecture is written as `best`,
+ * which `npm run bench -- --backend webgpu --gpu-tuning FILE` reads.
+ *
+ *   npm run bench:gpu-tune -- [--preset paper] [--models lstm,gru] [--seqs 1,2,4,8] [--wg 32,64,128,256]
+ *       [--reps 3] [--budget 240] [--out bench-results/bench-gpu-tune.json]
+ *
+ * The first configuration of each architecture is the default choice (no
+ * override); configurations the device refuses (workgroup memory, limits)
+ * are listed as refused with the reason. `--budget` (seconds) stops trying
+ * new configurations once spent, so the sweep fits a short lease of a GPU
+ * machine; what was measured is still written. The inputs are seeded
+ * Gaussians (the kernels' cost does not depend on the values). On SwiftShader
+ * use `--preset quick --reps 1`; the numbers there are only a sanity check.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ArchName } from '../src-shared/config';
+import { presetConfig, type PresetName } from '../src-shared/presets';
+import { failWith, readOptions } from './bench-options';
+import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
+import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel } from '../src-workers/backends/webgpu/index';
+import { initParams } from '../src-workers/engine/models/params';
+import type { ModelShape } from '../src-workers/engine/models/types';
+import { ARCHS } from '../src-workers/engine/models/types';
+import { Rng } from '../src-workers/engine/rng';
+
+const PROG = 'bench-gpu-tune';
+
+interface Options {
+  preset: PresetName;
+  models: ArchName[];
+  seqs: number[];
+  wg: number[];
+  reps: number;
+  budgetS: number;
+  out: string;
+}
+
+/** One configuration's outcome. */
+export interface TuneRow {
+  /** the override asked for ('default' when none) */
+  asked: 'default' | GpuKernelShape;
+  /** the kernel shape the model used (null when refused) */
+  used: GpuKernelShape | null;
+  /** median wall time of a training step / an evaluation forward, seconds */
+  train_step_s: number | null;
+  eval_forward_s: number | null;
+  /** why the device refused it */
+  refused?: string;
+}
+
+export interface TuneFile {
+  date: string;
+  adapter: string;
+  preset: PresetName;
+  shape: { B: number; T: number; D: number; H: number; layernorm: boolean };
+  reps: number;
+  results: Partial<Record<ArchName, TuneRow[]>>;
+  /** the fastest training step of each architecture */
+  best: Partial<Record<ArchName, GpuKernelShape & { train_step_s: number; default_train_step_s: number | null }>>;
+  /** configurations not tried because the budget was spent */
+  skipped_for_budget: number;
+}
+
+function list(v: string, flag: string, fail: (m: string) => never, pow2: boolean): number[] {
+  const out = v.split(',').map((s) => Number(s.trim()));
+  for (const n of out) {
+    if (!Number.isInteger(n) || n < 1 || (pow2 && (n & (n - 1)) !== 0)) {
+      fail(`${flag} must be a comma-separated list of ${pow2 ? 'powers of two' : 'positive integers'} (got ${v})`);
+    }
+  }
+  return out;
+}
+
+function parseArgs(argv: string[]): Options {
+  const fail = failWith(PROG);
+  const o: Options = {
+    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], reps: 3, budgetS: 240,
+    out: 'bench-results/bench-gpu-tune.json',
+  };
+  readOptions(PROG, argv, (r) => {
+    switch (r.flag) {
+      case '--preset': o.preset = r.preset(); break;
+      case '--models': o.models = r.models(); break;
+      case '--seqs': o.seqs = list(r.value(), r.flag, fail, false); break;
+      case '--wg': o.wg = list(r.value(), r.flag, fail, true); break;
+      case '--reps': o.reps = r.int(1); break;
+      case '--budget': o.budgetS = r.int(1); break;
+      case '--out': o.out = r.value(); break;
+      default: return false;
+    }
+    return true;
+  });
+  return o;
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function gaussians(rng: Rng, n: number, scale: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = scale * rng.gaussian();
+  return a;
+}
+
+interface Batch { x: Float32Array; dyhat: Float32Array; yhat: Float32Array; B: number; T: number }
+
+/** Time `reps` training steps and evaluation forwards (after one of each untimed: pipelines, buffers warm). */
+async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: number; evalFwd: number }> {
+  const step = async () => {
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: true });
+    await m.backward(b.dyhat);
+  };
+  await step();
+  await m.forward(b.x, b.B, b.T, b.yhat, { train: false });
+  const train: number[] = [];
+  const evalFwd: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let t0 = performance.now();
+    await step();
+    train.push((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: false });
+    evalFwd.push((performance.now() - t0) / 1000);
+  }
+  for (const v of b.yhat) if (!Number.isFinite(v)) throw new Error('non-finite output');
+  return { train: median(train), evalFwd: median(evalFwd) };
+}
+
+function label(k: 'default' | GpuKernelShape): string {
+  return k === 'default' ? 'default' : `S ${k.seqsPerWorkgroup}, WG ${k.workgroupSize}`;
+}
+
+async function tuneArch(ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: Batch, deadline: number): Promise<{ rows: TuneRow[]; skipped: number }> {
+  const cfg = presetConfig(o.preset);
+  const asks: Array<'default' | GpuKernelShape> = ['default'];
+  for (const S of o.seqs) for (const WG of o.wg) if (S <= b.B) asks.push({ seqsPerWorkgroup: S, workgroupSize: WG });
+  const rows: TuneRow[] = [];
+  let skipped = 0;
+  const seen = new Set<string>();
+  for (const asked of asks) {
+    if (performance.now() > deadline) { skipped++; continue; }
+    let m: GpuModel | null = null;
+    try {
+      m = createGpuModel(ctx, shape, { maxBatch: b.B, maxT: b.T, ...(asked === 'default' ? {} : { tuning: asked }) });
+    } catch (err) {
+      rows.push({ asked, used: null, train_step_s: null, eval_forward_s: null, refused: err instanceof Error ? err.message : String(err) });
+      process.stderr.write(`${PROG}: ${arch} ${label(asked)}: refused (${rows.at(-1)!.refused})\n`);
+      continue;
+    }
+    try {
+      const key = label(m.tuning);
+      if (asked !== 'default' && seen.has(key)) {
+        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: the default's shape, timed above\n`);
+        continue;
+      }
+      seen.add(key);
+      initParams(m.layout, m.params, { seed: 212, orthInit: cfg.orth_init, constS: shape.constS });
+      const t = await timeModel(m, b, o.reps);
+      rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd });
+      process.stderr.write(`${PROG}: ${arch} ${label(asked)}${asked === 'default' ? ` (${key})` : ''}: `
+        + `step ${(t.train * 1000).toFixed(1)} ms, eval ${(t.evalFwd * 1000).toFixed(1)} ms\n`);
+    } finally {
+      m.dispose();
+    }
+  }
+  return { rows, skipped };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (reexecWithVulkanLoader(PROG)) return;
+  let ctx: GpuContext;
+  try {
+    ctx = await acquireGpu();
+  } catch (err) {
+    process.stderr.write(`${PROG}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const cfg = presetConfig(o.preset);
+  const B = cfg.batch_size;
+  const T = cfg.T;
+  process.stderr.write(`${PROG}: adapter ${adapterName(ctx)}${ctx.adapter.fallback ? ' (software fallback: numbers are a sanity check only)' : ''}; `
+    + `preset ${o.preset}: B ${B}, T ${T}, D ${cfg.D}, H ${cfg.H}; budget ${o.budgetS} s\n`);
+  const rng = new Rng(7);
+  const batch: Batch = {
+    x: gaussians(rng, T * B * cfg.D, 1), dyhat: gaussians(rng, T * B, 1 / (T * B)), yhat: new Float32Array(T * B), B, T,
+  };
+  const deadline = performance.now() + o.budgetS * 1000;
+  const file: TuneFile = {
+    date: new Date().toISOString(), adapter: adapterName(ctx), preset: o.preset,
+    shape: { B, T, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm }, reps: o.reps, results: {}, best: {}, skipped_for_budget: 0,
+  };
+  const out = resolve(o.out);
+  const write = () => {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
+  };
+  for (const arch of o.models) {
+    const shape: ModelShape = { arch, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm, constS: cfg.const_s };
+    const { rows, skipped } = await tuneArch(ctx, o, arch, shape, batch, deadline);
+    file.results[arch] = rows;
+    file.skipped_for_budget += skipped;
+    const timed = rows.filter((r) => r.train_step_s !== null && r.used !== null);
+    if (timed.length > 0) {
+      const best = timed.reduce((a, r) => (r.train_step_s! < a.train_step_s! ? r : a));
+      const def = rows.find((r) => r.asked === 'default');
+      file.best[arch] = { ...best.used!, train_step_s: best.train_step_s!, default_train_step_s: def?.train_step_s ?? null };
+    }
+    write(); // after each architecture: a lease that ends mid-sweep keeps what was measured
+  }
+
+  process.stdout.write(`adapter ${file.adapter}, preset ${o.preset} (B ${B}, T ${T}, H ${cfg.H}), median of ${o.reps}\n`);
+  process.stdout.write('model   best kernel shape     step ms   default ms   eval ms (best)\n');
+  for (const arch of o.models) {
+    const b = file.best[arch];
+    const row = file.results[arch]?.find((r) => r.used && b && r.used.seqsPerWorkgroup === b.seqsPerWorkgroup && r.used.workgroupSize === b.workgroupSize);
+    process.stdout.write(`${arch.padEnd(6)}  ${b ? `S ${b.seqsPerWorkgroup}, WG ${b.workgroupSize}`.padEnd(20) : 'none'.padEnd(20)}  `
+      + `${b ? (b.train_step_s * 1000).toFixed(1).padStart(7) : '      -'}  ${b?.default_train_step_s != null ? (b.default_train_step_s * 1000).toFixed(1).padStart(10) : '         -'}  `
+      + `${row?.eval_forward_s != null ? (row.eval_forward_s * 1000).toFixed(1).padStart(8) : '       -'}\n`);
+  }
+  if (file.skipped_for_budget > 0) process.stdout.write(`${file.skipped_for_budget} configuration(s) not tried: the --budget of ${o.budgetS} s was spent\n`);
+  process.stdout.write(`wrote ${out} (npm run bench -- --backend webgpu --preset ${o.preset} --gpu-tuning ${o.out})\n`);
+}
+
+await main();
