@@ -7,7 +7,7 @@
  * (`built` false) stay tested through the parameter.
  */
 import { describe, expect, it } from 'vitest';
-import { adapterFound, describeWebGpu, selectBackend, WEBGPU_BACKEND_BUILT, webgpuProblem, type WebGpuProbe } from './select';
+import { adapterFound, describeWebGpu, isSoftwareAdapter, selectBackend, WEBGPU_BACKEND_BUILT, webgpuProblem, type WebGpuProbe } from './select';
 
 // the SwiftShader adapter as DESIGN.md §6 records it
 const swiftshader: WebGpuProbe = { available: true, fallback: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' };
@@ -29,6 +29,16 @@ describe('selectBackend', () => {
     for (const built of [false, true]) {
       expect(selectBackend('auto', swiftshader, built)).toEqual({ backend: 'cpu', reason: 'only a software adapter: SwiftShader driver 5.0.0' });
     }
+  });
+
+  it('auto never picks a software rasteriser that does not flag itself as a fallback (lavapipe, WARP)', () => {
+    // Mesa's Vulkan CPU driver as Dawn names it, with isFallbackAdapter false
+    const lavapipe: WebGpuProbe = { available: true, fallback: false, vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' };
+    expect(selectBackend('auto', lavapipe)).toEqual({ backend: 'cpu', reason: 'only a software adapter: llvmpipe (LLVM 15.0.6, 256 bits)' });
+    const warp: WebGpuProbe = { available: true, fallback: false, vendor: 'microsoft', architecture: '', description: 'Microsoft Basic Render Driver' };
+    expect(selectBackend('auto', warp).backend).toBe('cpu');
+    // an explicit request still runs on it
+    expect(selectBackend('webgpu', lavapipe).backend).toBe('webgpu');
   });
 
   it('auto with no adapter: cpu, and the probe reason once', () => {
@@ -128,5 +138,21 @@ describe('describeWebGpu (the Settings entry)', () => {
 
   it('adapterFound: an adapter counts even without a device', () => {
     expect(Object.entries(PROBES).filter(([, p]) => adapterFound(p)).map(([k]) => k)).toEqual(['swiftshader', 'hardware', 'noDevice']);
+  });
+});
+
+describe('isSoftwareAdapter', () => {
+  it('is the fallback flag, or a known software rasteriser by name', () => {
+    expect(isSoftwareAdapter(swiftshader)).toBe(true);
+    expect(isSoftwareAdapter({ ...swiftshader, fallback: false })).toBe(true);
+    expect(isSoftwareAdapter({ fallback: false, vendor: 'mesa', architecture: 'lavapipe', description: '' })).toBe(true);
+    expect(isSoftwareAdapter({ fallback: false, vendor: '', architecture: '', description: 'softpipe' })).toBe(true);
+    expect(isSoftwareAdapter(hardware)).toBe(false);
+    expect(isSoftwareAdapter({ fallback: false, vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)' })).toBe(false);
+    expect(isSoftwareAdapter({ fallback: false, vendor: 'intel', architecture: 'gen-12lp', description: 'Intel(R) Iris(R) Xe Graphics (TGL GT2)' })).toBe(false);
+    // whole words only: 'warp' inside another word is not WARP
+    expect(isSoftwareAdapter({ fallback: false, vendor: 'nvidia', architecture: '', description: 'NVIDIA Warpspeed 9000' })).toBe(false);
+    // an explicit fallback flag wins whatever the name
+    expect(isSoftwareAdapter({ ...hardware, fallback: true })).toBe(true);
   });
 });

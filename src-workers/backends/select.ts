@@ -4,13 +4,14 @@
  * rules are tested without any process or GPU.
  *
  *   selectBackend('auto', probe)  → webgpu only for a usable hardware adapter
- *                                   (isFallbackAdapter false); else cpu, with
- *                                   the reason
+ *                                   (not isSoftwareAdapter: neither flagged as a
+ *                                   fallback nor named like a software
+ *                                   rasteriser); else cpu, with the reason
  *   webgpuProblem(probe)          → the refusal of an explicit `backend: webgpu`
  *                                   (field 'backend'), or null
  *   describeWebGpu(probe)         → the webgpu entry of SystemInfo.backends
  *
- * Software adapters (SwiftShader, …) are never picked by `auto`; an explicit
+ * Software adapters (SwiftShader, lavapipe, WARP, …) are never picked by `auto`; an explicit
  * `webgpu` may use one (correctness tests, §7 of DESIGN). The `built`
  * parameters keep the rules of a version without the GPU kernels testable.
  */
@@ -21,13 +22,26 @@ export type RequestedBackend = 'auto' | 'cpu' | 'webgpu';
 export interface WebGpuProbe {
   /** an adapter exists and gave a device */
   available: boolean;
-  /** the adapter is a software fallback (adapter.info.isFallbackAdapter) */
+  /** the adapter is a software one (adapter.info.isFallbackAdapter, or isSoftwareAdapter by name) */
   fallback: boolean;
   vendor: string;
   architecture: string;
   description: string;
   /** why it is not available (plain words), when it is not */
   reason?: string;
+}
+
+/**
+ * Software rasterisers by name: Mesa's lavapipe/llvmpipe/softpipe, SwiftShader,
+ * Microsoft's WARP ("Basic Render Driver"). Dawn marks CPU adapters with
+ * isFallbackAdapter, but a driver that reports itself otherwise must still
+ * never be taken by `auto` (issue 6: "never slower by default").
+ */
+const SOFTWARE_ADAPTER_NAME = /\b(llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render|warp)\b/i;
+
+/** Whether an adapter is a software one: flagged as a fallback, or named like a known software rasteriser. */
+export function isSoftwareAdapter(a: { fallback: boolean; vendor: string; architecture: string; description: string }): boolean {
+  return a.fallback || SOFTWARE_ADAPTER_NAME.test(`${a.vendor} ${a.architecture} ${a.description}`);
 }
 
 export interface BackendChoice {
@@ -69,7 +83,7 @@ export function selectBackend(requested: RequestedBackend, probe: WebGpuProbe, b
   }
   if (!adapterFound(probe)) return { backend: 'cpu', reason: noAdapterText(probe) };
   if (!probe.available) return { backend: 'cpu', reason: unusableText(probe) };
-  if (probe.fallback) return { backend: 'cpu', reason: `only a software adapter: ${adapterLabel(probe)}` };
+  if (isSoftwareAdapter(probe)) return { backend: 'cpu', reason: `only a software adapter: ${adapterLabel(probe)}` };
   if (!built) return { backend: 'cpu', reason: `a hardware WebGPU adapter was found (${adapterLabel(probe)}) but the GPU backend is not built yet` };
   return { backend: 'webgpu', reason: `hardware WebGPU adapter: ${adapterLabel(probe)}` };
 }
@@ -77,7 +91,7 @@ export function selectBackend(requested: RequestedBackend, probe: WebGpuProbe, b
 /** The refusal of an explicit `backend: webgpu` (names the field and the adapter), or null when it can run. */
 export function webgpuProblem(probe: WebGpuProbe, built: boolean = WEBGPU_BACKEND_BUILT): { field: 'backend'; message: string } | null {
   const found = adapterFound(probe);
-  const adapter = found ? `detected adapter: ${adapterLabel(probe)}${probe.fallback ? ', a software fallback' : ''}` : NO_ADAPTER;
+  const adapter = found ? `detected adapter: ${adapterLabel(probe)}${isSoftwareAdapter(probe) ? ', a software fallback' : ''}` : NO_ADAPTER;
   if (!built) {
     return { field: 'backend', message: `backend webgpu is not available in this version (the GPU backend is not built yet; ${adapter}): use auto or cpu` };
   }
@@ -93,7 +107,7 @@ export function describeWebGpu(probe: WebGpuProbe, built: boolean = WEBGPU_BACKE
   const kind = [probe.vendor, probe.architecture].filter((s) => s !== '').join(' ');
   const parts = [
     `WebGPU adapter: ${adapterLabel(probe)}${kind && probe.description ? ` (${kind})` : ''}`,
-    ...(probe.fallback ? ['a software fallback adapter, never picked by auto'] : []),
+    ...(isSoftwareAdapter(probe) ? ['a software fallback adapter, never picked by auto'] : []),
   ];
   const usable = probe.available ? '' : `; not usable: ${probe.reason ?? 'unknown reason'}`;
   return {

@@ -24,7 +24,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { WebGpuProbe } from '../select';
+import { isSoftwareAdapter, type WebGpuProbe } from '../select';
 
 export type { WebGpuProbe } from '../select';
 
@@ -55,7 +55,7 @@ async function probe() {
   try { gpu = mod.create([]); }
   catch (e) { return { ...none, reason: 'WebGPU could not be initialised: ' + msg(e) }; }
   let adapter;
-  try { adapter = await gpu.requestAdapter(); }
+  try { adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }); }
   catch (e) { return { ...none, reason: 'requestAdapter failed: ' + msg(e) }; }
   if (!adapter) return { ...none, reason: 'no WebGPU adapter' };
   const info = adapter.info || {};
@@ -110,10 +110,8 @@ function parseAnswer(stdout: string): WebGpuProbe | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   const str = (x: unknown) => (typeof x === 'string' ? x.slice(0, 500) : '');
-  const p: WebGpuProbe = {
-    available: o.available === true, fallback: o.fallback === true,
-    vendor: str(o.vendor), architecture: str(o.architecture), description: str(o.description),
-  };
+  const named = { vendor: str(o.vendor), architecture: str(o.architecture), description: str(o.description) };
+  const p: WebGpuProbe = { available: o.available === true, fallback: isSoftwareAdapter({ fallback: o.fallback === true, ...named }), ...named };
   if (!p.available) p.reason = str(o.reason) || 'unknown reason';
   return p;
 }

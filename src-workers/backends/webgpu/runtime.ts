@@ -28,6 +28,7 @@
  */
 /// <reference types="@webgpu/types" />
 import type { GpuAdapterDescription, GpuContext, GpuLimits } from './types';
+import { isSoftwareAdapter } from '../select';
 
 // GPUBufferUsage / GPUMapMode values (WebGPU spec), so no globals are needed.
 const MAP_READ = 0x0001;
@@ -111,12 +112,8 @@ export async function openGpu(): Promise<GpuContext> {
   };
   const device = await adapter.requestDevice({ requiredLimits });
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const desc: GpuAdapterDescription = {
-    description: info.description ?? '',
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    fallback: info.isFallbackAdapter === true,
-  };
+  const named = { description: info.description ?? '', vendor: info.vendor ?? '', architecture: info.architecture ?? '' };
+  const desc: GpuAdapterDescription = { ...named, fallback: isSoftwareAdapter({ fallback: info.isFallbackAdapter === true, ...named }) };
   const limits: GpuLimits = {
     maxWorkgroupStorageBytes: device.limits.maxComputeWorkgroupStorageSize,
     maxInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,

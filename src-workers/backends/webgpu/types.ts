@@ -16,7 +16,7 @@ export interface GpuAdapterDescription {
   description: string;
   vendor: string;
   architecture: string;
-  /** adapter.info.isFallbackAdapter: a software adapter (SwiftShader, …) */
+  /** a software adapter: adapter.info.isFallbackAdapter, or named like one (select.ts isSoftwareAdapter) */
   fallback: boolean;
 }
 
