@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The WebGPU benchmark on a Linux machine with an NVIDIA GPU (issue 6):
 #
-#   scripts/gpu/run-nvidia-bench.sh [--node-tarball FILE] [--vulkan-dir DIR] [--no-cpu] [--quick-only]
+#   scripts/gpu/run-nvidia-bench.sh [--node-tarball FILE] [--vulkan-dir DIR] [--no-cpu] [--quick-only] [--no-tune]
 #                                   [-- extra flags for the paper run, e.g. --epochs 1 --batches 4]
 #
 # Needs: the NVIDIA driver with its Vulkan ICD (/usr/share/vulkan/icd.d/ or
@@ -17,8 +17,11 @@
 #   npm run bench -- --backend cpu    --preset quick --no-memory     (the CPU baseline; skip with --no-cpu)
 #   npm run bench -- --backend webgpu --preset quick
 #   npm run bench -- --backend webgpu --preset paper [extra flags]   (default: --epochs 3 --warmup 1)
+#   npm run bench:gpu-tune -- --preset paper                         (kernel shapes; skip with --no-tune)
+#   npm run bench -- --backend webgpu --preset paper [extra flags] --gpu-tuning bench-results/bench-gpu-tune.json
 # and prints the GPU (nvidia-smi -L), the adapter Dawn chose and where the JSON files are:
-#   bench-results/bench-cpu.json, bench-webgpu.json, bench-webgpu-paper.json
+#   bench-results/bench-cpu.json, bench-webgpu.json, bench-webgpu-paper.json, bench-gpu-tune.json,
+#   bench-webgpu-paper-tuned.json
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +32,7 @@ NODE_TARBALL=""
 VULKAN_DIR=""
 RUN_CPU=1
 RUN_PAPER=1
+RUN_TUNE=1
 PAPER_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --vulkan-dir) VULKAN_DIR="$2"; shift 2 ;;
     --no-cpu) RUN_CPU=0; shift ;;
     --quick-only) RUN_PAPER=0; shift ;;
+    --no-tune) RUN_TUNE=0; shift ;;
     --) shift; PAPER_ARGS=("$@"); break ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run-nvidia-bench: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -116,6 +121,13 @@ npm run --silent bench -- --backend webgpu --preset quick
 if [ "$RUN_PAPER" = 1 ]; then
   say "npm run bench -- --backend webgpu --preset paper ${PAPER_ARGS[*]}"
   npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}"
+  if [ "$RUN_TUNE" = 1 ]; then
+    say "kernel-shape sweep: npm run bench:gpu-tune -- --preset paper"
+    npm run --silent bench:gpu-tune -- --preset paper
+    say "the paper epoch with each architecture's best shape (--no-diagnostics: the pass does not depend on it)"
+    npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}" --no-diagnostics \
+      --gpu-tuning bench-results/bench-gpu-tune.json --out bench-results/bench-webgpu-paper-tuned.json
+  fi
 fi
 
 ADAPTER="$(node -e 'try { console.log(JSON.parse(require("fs").readFileSync("bench-results/bench-webgpu.json", "utf8")).adapter ?? "?") } catch { console.log("?") }')"
@@ -130,4 +142,5 @@ echo "results:"
 [ "$RUN_CPU" = 1 ] && echo "  $ROOT/bench-results/bench-cpu.json"
 echo "  $ROOT/bench-results/bench-webgpu.json"
 [ "$RUN_PAPER" = 1 ] && echo "  $ROOT/bench-results/bench-webgpu-paper.json"
+[ "$RUN_PAPER" = 1 ] && [ "$RUN_TUNE" = 1 ] && echo "  $ROOT/bench-results/bench-gpu-tune.json" && echo "  $ROOT/bench-results/bench-webgpu-paper-tuned.json"
 exit 0
