@@ -18,10 +18,11 @@
 //                                            argument `parity`, `reductions` or `tune`: that script
 //                                            instead; `all DIR`: the whole measurement, below)
 // On the GPU machine, from the folder holding .gpu-bundle:
-//   bash .gpu-bundle/run.sh all "$OUT"      parity, the paper epoch with the default kernel shapes, the
+//   bash .gpu-bundle/run.sh all DIR 540     parity, the paper epoch with the default kernel shapes, the
 //                                           CPU and GPU quick epochs, the kernel-shape sweep, the
 //                                           paper epoch again with the sweep's best shapes, the reductions
-//                                           sweep: each step's JSON and log in DIR as soon as it ends
+//                                           sweep, within 540 s: each step's JSON and log in DIR as soon
+//                                           as it ends
 //   bash .gpu-bundle/run.sh parity
 //   bash .gpu-bundle/run.sh reductions --shapes lstm-dU,lstm-dW --sweep
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
@@ -124,28 +125,39 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 CALLER_PWD="$PWD"
 cd "$HERE"
-# all DIR: the whole measurement, most important first; every step writes into DIR when it ends, a
-# failing step is logged and the next one runs (exit status: the number of failed steps)
+# all DIR [SECONDS]: the whole measurement, most important first, within SECONDS (default 540: a 10-minute
+# lease call with room to spare); each step gets at most its own cap and what is left, a step that would start
+# with too little time left is skipped; every step writes into DIR when it ends, a failing step is logged and
+# the next one runs (exit status: the number of failed or skipped steps)
 all() {
-  local R="\${1:-gpu-results}" failed=0
+  local R="\${1:-gpu-results}" budget="\${2:-540}" failed=0 start=$SECONDS
   case "$R" in /*) ;; *) R="$CALLER_PWD/$R" ;; esac
   mkdir -p "$R"
-  step() { # step NAME ARGS…: node ARGS… > DIR/NAME.log
-    local name="$1"; shift
-    echo "=== $name: $*"; local t0=$SECONDS
-    if "$HERE/node" "$@" > "$R/$name.log" 2>&1; then echo "    ok ($((SECONDS - t0)) s)"
-    else echo "    FAILED ($((SECONDS - t0)) s), last lines:"; tail -n 15 "$R/$name.log"; failed=$((failed + 1)); fi
-    tail -n 12 "$R/$name.log" | sed 's/^/    | /'
+  left() { echo $((budget - (SECONDS - start))); }
+  step() { # step NAME CAP_S ARGS…: node ARGS… > DIR/NAME.log, at most min(CAP_S, time left) seconds
+    local name="$1" cap="$2"; shift 2
+    local t=$(( $(left) < cap ? $(left) : cap ))
+    if [ "$t" -lt 20 ]; then echo "=== $name: SKIPPED ($(left) s left)"; failed=$((failed + 1)); return; fi
+    echo "=== $name (at most $t s): $*"; local t0=$SECONDS
+    local run=("$HERE/node" "$@")
+    command -v timeout >/dev/null 2>&1 && run=(timeout -k 5 "$t" "\${run[@]}")
+    if "\${run[@]}" > "$R/$name.log" 2>&1; then echo "    ok ($((SECONDS - t0)) s)"
+    else echo "    FAILED or stopped ($((SECONDS - t0)) s)"; failed=$((failed + 1)); fi
+    tail -n 14 "$R/$name.log" | sed 's/^/    | /'
   }
-  step parity "$HERE/parity.mjs"
-  step paper "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
-  step cpu-quick "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
-  step quick "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"
-  step tune "$HERE/tune.mjs" --preset paper --reps 2 --budget 150 --out "$R/bench-gpu-tune.json"
-  [ -f "$R/bench-gpu-tune.json" ] && step paper-tuned "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 \
-    --no-diagnostics --gpu-tuning "$R/bench-gpu-tune.json" --out "$R/bench-webgpu-paper-tuned.json"
-  step reductions "$HERE/reductions.mjs" --shapes lstm-dU,lstm-dW,gru-dU-zr,gated-Wh --sweep
-  echo "=== done: $failed step(s) failed; results in $R"
+  step parity 120 "$HERE/parity.mjs"
+  step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
+  step cpu-quick 60 "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
+  step quick 90 "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"
+  local tb=$(( $(left) - 120 )); [ "$tb" -gt 150 ] && tb=150
+  if [ "$tb" -ge 20 ]; then step tune $((tb + 60)) "$HERE/tune.mjs" --preset paper --reps 2 --budget "$tb" --out "$R/bench-gpu-tune.json"
+  else echo "=== tune: SKIPPED ($(left) s left)"; failed=$((failed + 1)); fi
+  if [ -f "$R/bench-gpu-tune.json" ]; then
+    step paper-tuned 120 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 \
+      --no-diagnostics --gpu-tuning "$R/bench-gpu-tune.json" --out "$R/bench-webgpu-paper-tuned.json"
+  fi
+  step reductions 60 "$HERE/reductions.mjs" --shapes lstm-dU,lstm-dW,gru-dU-zr,gated-Wh --sweep
+  echo "=== done in $((SECONDS - start)) s: $failed step(s) failed or skipped; results in $R"
   return "$failed"
 }
 case "\${1:-}" in
