@@ -13,7 +13,10 @@
  * broadcast through workgroup arrays [S][H] (sequence s at s·H). Units
  * j ≥ H (when WG ∤ H) compute on the clamped column jc = min(j, H−1) and never
  * write or contribute to a sum; sequences b ≥ B compute on zeros and never
- * write. Every barrier is in uniform control flow (the loops run over the
+ * write. No storage location is read by one invocation and written by
+ * another (workgroupBarrier does not order storage memory): where a kernel
+ * overwrites a buffer it reads (backward's gates), units j ≥ H read zeros
+ * instead of the clamped column. Every barrier is in uniform control flow (the loops run over the
  * uniform u.T; all branches around barriers depend on t only).
  *
  * The generated code is unrolled over (u, k, s) in TypeScript so the

@@ -426,6 +426,9 @@ fn main(@builtin(local_invocation_id) lv: vec3<u32>, @builtin(workgroup_id) wv: 
       ${shared ? `${rr('ds', 's')} = pds;` : ''}
     }
     ${nSeg > 0 ? 'rd_sum(lid);' : ''}
+    ${shared ? `// every invocation read s_t = SC[row] above; lid 0 overwrites it with ∂L/∂p_t below:
+    // workgroupBarrier orders workgroup memory only, so order the storage accesses
+    storageBarrier();` : ''}
     for (var s = 0u; s < S; s += 1u) {
       let b = b0 + s;
       let row = t * B + b;

@@ -124,7 +124,8 @@ export const GRU_CELL: GateBlockCell = {
         '      var rg = 0.0;',
         '      var gg = 0.0;',
         '      var hp = 0.0;',
-        `      if (vb${s}) {`,
+        // units j ≥ H read zeros, not the clamped column H − 1 that its owner overwrites (gate-block-gpu-wgsl.ts)
+        `      if (${g.valid(u, s)}) {`,
         `        dyv = Y[row${s}];`,
         `        let gr = row${s} * cG + jc${u};`,
         '        zg = GATES[gr];',

@@ -109,7 +109,8 @@ export const LSTM_CELL: GateBlockCell = {
         '      var gg = 0.0;',
         '      var cn = 0.0;',
         '      var cp = 0.0;',
-        `      if (vb${s}) {`,
+        // units j ≥ H read zeros, not the clamped column H − 1 that its owner overwrites (gate-block-gpu-wgsl.ts)
+        `      if (${g.valid(u, s)}) {`,
         `        dyv = Y[row${s}];`,
         `        let gr = row${s} * cG + jc${u};`,
         '        ig = GATES[gr];',
