@@ -18,11 +18,11 @@
 //                                            argument `parity`, `reductions` or `tune`: that script
 //                                            instead; `all DIR`: the whole measurement, below)
 // On the GPU machine, from the folder holding .gpu-bundle:
-//   bash .gpu-bundle/run.sh all DIR 540     parity, the paper epoch with the default kernel shapes, the
+//   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  parity, the paper epoch with the default kernel shapes, the
 //                                           CPU and GPU quick epochs, the kernel-shape sweep, the
 //                                           paper epoch again with the sweep's best shapes, the reductions
 //                                           sweep, within 540 s: each step's JSON and log in DIR as soon
-//                                           as it ends
+//                                           as it ends (and DIR packed into A.tar.gz after each step)
 //   bash .gpu-bundle/run.sh parity
 //   bash .gpu-bundle/run.sh reductions --shapes lstm-dU,lstm-dW --sweep
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
@@ -125,13 +125,15 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
 CALLER_PWD="$PWD"
 cd "$HERE"
-# all DIR [SECONDS]: the whole measurement, most important first, within SECONDS (default 540: a 10-minute
-# lease call with room to spare); each step gets at most its own cap and what is left, a step that would start
-# with too little time left is skipped; every step writes into DIR when it ends, a failing step is logged and
-# the next one runs (exit status: the number of failed or skipped steps)
+# all DIR [SECONDS] [ARCHIVE]: the whole measurement, most important first, within SECONDS (default 540: a
+# 10-minute lease call with room to spare); each step gets at most its own cap and what is left, a step that
+# would start with too little time left is skipped; every step writes into DIR when it ends (and, with
+# ARCHIVE, DIR is packed into that .tar.gz after every step: one file to fetch, whatever stops the run), a
+# failing step is logged and the next one runs (exit status: the number of failed or skipped steps)
 all() {
-  local R="\${1:-gpu-results}" budget="\${2:-540}" failed=0 start=$SECONDS
+  local R="\${1:-gpu-results}" budget="\${2:-540}" pack="\${3:-}" failed=0 start=$SECONDS
   case "$R" in /*) ;; *) R="$CALLER_PWD/$R" ;; esac
+  case "$pack" in ""|/*) ;; *) pack="$CALLER_PWD/$pack" ;; esac
   mkdir -p "$R"
   left() { echo $((budget - (SECONDS - start))); }
   step() { # step NAME CAP_S ARGS…: node ARGS… > DIR/NAME.log, at most min(CAP_S, time left) seconds
@@ -144,6 +146,8 @@ all() {
     if "\${run[@]}" > "$R/$name.log" 2>&1; then echo "    ok ($((SECONDS - t0)) s)"
     else echo "    FAILED or stopped ($((SECONDS - t0)) s)"; failed=$((failed + 1)); fi
     tail -n 14 "$R/$name.log" | sed 's/^/    | /'
+    [ -n "$pack" ] && tar czf "$pack.part" -C "$R" . && mv "$pack.part" "$pack"
+    return 0
   }
   step parity 120 "$HERE/parity.mjs"
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
