@@ -20,6 +20,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerEstimateAlpha } from './commands/estimate-alpha';
 import { register as registerExport } from './commands/export';
 import { register as registerImport } from './commands/import';
+import { register as registerInfo } from './commands/info';
 import { register as registerList } from './commands/list';
 import { register as registerResume } from './commands/resume';
 import { EXIT_USAGE, register as registerRun } from './commands/run';
@@ -50,6 +51,7 @@ export function createProgram(io: CliIO): Command {
   registerServe(program, io);
   registerExport(program, io);
   registerImport(program, io);
+  registerInfo(program, io, VERSION);
   return program;
 }
 

@@ -28,7 +28,7 @@ import {
 import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../src-shared/config';
 import { PRESET_NAMES } from '../../src-shared/presets';
 import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
-import { createKernels } from '../../src-workers/engine/backend';
+import { cpuKernelName } from './cpu-kernels';
 import { describeWebGpu, webgpuProblem, type WebGpuProbe } from '../../src-workers/backends/select';
 import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { createInteractivePool, noiseLabWorkerFileFor, type InteractivePool } from '../../src-workers/tasks/interactive-pool';
@@ -85,18 +85,6 @@ export interface Service {
   readonly recovered: RunRecord[];
 }
 
-/** The CPU backend's description (which kernel set a worker will pick), computed once. */
-let cpuKernels: string | null = null;
-function cpuKernelName(): string {
-  if (cpuKernels === null) {
-    try {
-      cpuKernels = createKernels('auto', 'f32', 1024).name;
-    } catch {
-      cpuKernels = 'ts-f32';
-    }
-  }
-  return cpuKernels;
-}
 
 /** Whether a backend can run here (explicit WebGPU: an adapter that gives a device; the refusal names the field and the adapter). */
 async function backendProblem(cfg: ExperimentConfig, probe: () => Promise<WebGpuProbe>): Promise<ConfigError | null> {

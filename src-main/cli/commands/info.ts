@@ -1,0 +1,118 @@
+/**
+ * `lw info [--json] [--data-dir DIR]`: what this machine gives the
+ * workstation, for a researcher asking "will my runs use the GPU, and if not,
+ * why?" (issue 6: auto falls back to the CPU with a reason): the CPU cores
+ * and kernel set, the WebGPU adapter the workers would get (hardware or
+ * software), what `backend: auto` resolves to here and why, whether an
+ * explicit `backend: webgpu` would be accepted, and the data directory.
+ *
+ * The adapter is probed the way the scheduler does it (a short-lived child
+ * process, src-workers/backends/webgpu/probe.ts), with the same Vulkan loader
+ * environment: bin/lw.mjs re-executes `lw info` like `lw run`.
+ */
+import { availableParallelism, arch as cpuArch, platform } from 'node:os';
+import type { Command } from 'commander';
+import { adapterFound, describeWebGpu, isSoftwareAdapter, selectBackend, webgpuProblem, type WebGpuProbe } from '../../../src-workers/backends/select';
+import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
+import { cpuKernelName } from '../../core/cpu-kernels';
+import { DEFAULT_GPU_RUNS } from '../../core/scheduler';
+import { resolveDataDir } from '../../core/store';
+import type { CliIO } from '../io';
+import { EXIT_OK } from './run';
+
+export interface MachineInfo {
+  version: string;
+  node: string;
+  platform: string;
+  cores: number;
+  /** the CPU kernel set a worker picks ('wasm-simd-f32' or 'ts-f32') */
+  cpuKernels: string;
+  webgpu: {
+    /** an adapter was found (usable or not) */
+    found: boolean;
+    /** it gave a device */
+    available: boolean;
+    software: boolean;
+    vendor: string;
+    architecture: string;
+    description: string;
+    /** why it is missing or unusable */
+    reason: string | null;
+  };
+  /** what `backend: auto` resolves to on this machine, and why */
+  auto: { backend: 'cpu' | 'webgpu'; reason: string };
+  /** null when `backend: webgpu` would be accepted, else the refusal */
+  explicitWebgpu: string | null;
+  defaultGpuRuns: number;
+  dataDir: string;
+  dataDirSource: string;
+}
+
+/** The report of `lw info` from its inputs (pure: tested without a GPU). */
+export function machineInfo(
+  probe: WebGpuProbe,
+  env: { version: string; node: string; platform: string; cores: number; cpuKernels: string; dataDir: string; dataDirSource: string },
+): MachineInfo {
+  const auto = selectBackend('auto', probe);
+  return {
+    version: env.version,
+    node: env.node,
+    platform: env.platform,
+    cores: env.cores,
+    cpuKernels: env.cpuKernels,
+    webgpu: {
+      found: adapterFound(probe),
+      available: probe.available,
+      software: adapterFound(probe) && isSoftwareAdapter(probe),
+      vendor: probe.vendor,
+      architecture: probe.architecture,
+      description: probe.description,
+      reason: probe.reason ?? null,
+    },
+    auto: { backend: auto.backend, reason: auto.reason },
+    explicitWebgpu: webgpuProblem(probe)?.message ?? null,
+    defaultGpuRuns: DEFAULT_GPU_RUNS,
+    dataDir: env.dataDir,
+    dataDirSource: env.dataDirSource,
+  };
+}
+
+/** The human-readable lines of the report. */
+export function formatMachineInfo(m: MachineInfo, probe: WebGpuProbe): string[] {
+  const row = (k: string, v: string) => `${k.padEnd(16)}${v}`;
+  return [
+    row('lw', `${m.version} (node ${m.node}, ${m.platform})`),
+    row('CPU', `${m.cores} cores, kernels ${m.cpuKernels}; one run per worker thread`),
+    row('WebGPU', describeWebGpu(probe).description.replace(/^WebGPU( adapter)?: /, '')),
+    row('backend auto', `${m.auto.backend} (${m.auto.reason})`),
+    row('backend webgpu', m.explicitWebgpu === null
+      ? `accepted${m.webgpu.software ? ' (runs on the software adapter: for correctness checks, slow)' : ''}; `
+        + `at most ${m.defaultGpuRuns} GPU runs at once by default (--gpu-runs)`
+      : `refused: ${m.explicitWebgpu}`),
+    row('data directory', `${m.dataDir} (${m.dataDirSource})`),
+  ];
+}
+
+export function register(program: Command, io: CliIO, version: string): void {
+  program
+    .command('info')
+    .description('show what this machine gives the workstation: CPU kernels, the WebGPU adapter, and what backend auto picks here and why')
+    .option('--json', 'print the report as one JSON object')
+    .option('--data-dir <dir>', 'data directory (default: as lw run)')
+    .action(async (opts: { json?: boolean; dataDir?: string }) => {
+      const probe = await probeWebGpu();
+      const dd = resolveDataDir({ dataDir: opts.dataDir });
+      const m = machineInfo(probe, {
+        version,
+        node: process.version,
+        platform: `${platform()} ${cpuArch()}`,
+        cores: availableParallelism(),
+        cpuKernels: cpuKernelName(),
+        dataDir: dd.dir,
+        dataDirSource: dd.source,
+      });
+      if (opts.json) io.out(JSON.stringify(m, null, 2));
+      else for (const l of formatMachineInfo(m, probe)) io.out(l);
+      io.setExitCode(EXIT_OK);
+    });
+}
