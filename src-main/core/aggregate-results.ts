@@ -7,7 +7,7 @@
  *   H_N_summary_agg.csv       N, then for every model m:
  *                             H_N_m_mean, H_N_m_std, H_N_m_n
  *
- * The statistics are those of src-workers/engine/aggregate.ts: mean, sample
+ * The statistics are those of src-shared/seed-aggregate.ts: mean, sample
  * standard deviation (n - 1; 0 for one seed) and the number of seeds with a
  * finite value. N_required_at_eps skips the "not detected" value -1 (its
  * mean is over the seeds that detected the lag, its _n counts them). The
@@ -19,7 +19,7 @@
 import { join } from 'node:path';
 import type { ArchName } from '../../src-shared/config';
 import { LAG_SUMMARY_COLUMNS, type HNRow, type LagSummaryRow } from '../../src-shared/results';
-import { aggregateSeeds, aggregateTable } from '../../src-workers/engine/aggregate';
+import { aggregateSeeds, aggregateTable } from '../../src-shared/seed-aggregate';
 import { csvText, writeLayoutFile, type Cell, type LayoutFile } from './results-writer';
 
 type NumericSummaryColumn = Exclude<(typeof LAG_SUMMARY_COLUMNS)[number], 'ell' | 'alpha_reliable' | 'alpha_method'>;

@@ -28,7 +28,7 @@
 import { EXPORT_CSV_TABLES, type ExportCsvTable } from '../../../src-shared/api';
 import type { ArchName } from '../../../src-shared/config';
 import { LAG_SUMMARY_COLUMNS, type RunResult } from '../../../src-shared/results';
-import { aggregateSeeds } from '../../../src-workers/engine/aggregate';
+import { aggregateSeeds } from '../../../src-shared/seed-aggregate';
 import { summaryAggColumns, summaryAggRows } from '../aggregate-results';
 import {
   GATE_STATS_COLUMNS, H_N_COLUMNS, LEARNING_CURVE_COLUMNS, TAU_COLUMNS, cliArgsText, csvText, muUnitsColumns, type Cell,

@@ -1,37 +1,19 @@
 /**
- * Small float64 statistics for the results views: seed aggregation and
- * quantiles for box plots; the §6 fit arithmetic (OLS, envelope regimes,
- * ConstGate's τ) is the one copy in src-shared/fit-math.ts, re-exported here.
- *
- * The renderer may not import src-workers, so the seed aggregation RESTATES
- * the engine's rule in src-workers/engine/aggregate.ts (meanStd, aggregate
- * per key skipping non-finite values and an opt-in "not detected" sentinel);
- * results/engine-parity.test.ts checks on random inputs that both give the
- * same numbers.
+ * Small float64 statistics for the results views: quantiles for box plots,
+ * plus the one copy of the §6 fit arithmetic (src-shared/fit-math.ts: OLS,
+ * envelope regimes, ConstGate's τ) and of the multi-seed aggregation
+ * (src-shared/seed-aggregate.ts: mean / sample std per key, non-finite values
+ * and an opt-in "not detected" sentinel skipped), re-exported here.
  */
+import { aggregateSeeds, meanStd, type AggregateRow, type AggregateStat } from '../../../src-shared/seed-aggregate';
+
 export {
   constTau, fitEnvelope, MASTER_ALPHA_FLOOR, median, MIN_ENVELOPE_POINTS, olsLine, type LineFit,
 } from '../../../src-shared/fit-math';
+export { meanStd };
 
-export interface Stat {
-  mean: number;
-  /** sample standard deviation (n-1); 0 for one value; NaN for none */
-  std: number;
-  count: number;
-}
-
-/** Mean and sample std (two-pass, float64). */
-export function meanStd(values: ArrayLike<number>): Stat {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN, count: 0 };
-  let m = 0;
-  for (let i = 0; i < n; i++) m += values[i]!;
-  m /= n;
-  if (n === 1) return { mean: m, std: 0, count: 1 };
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (values[i]! - m) * (values[i]! - m);
-  return { mean: m, std: Math.sqrt(ss / (n - 1)), count: n };
-}
+/** mean, sample std (n-1; 0 for one value; NaN for none) and count */
+export type Stat = AggregateStat;
 
 /** Linear-interpolated quantile (type 7) of a sorted array. */
 export function quantileSorted(s: ArrayLike<number>, p: number): number {
@@ -43,9 +25,7 @@ export function quantileSorted(s: ArrayLike<number>, p: number): number {
   return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
 }
 
-export interface KeyedStat extends Stat {
-  key: number;
-}
+export type KeyedStat = AggregateRow;
 
 /**
  * Per key, mean / std / count across seeds (§6 multi-seed aggregation):
@@ -56,19 +36,7 @@ export function aggregateByKey(
   series: readonly { keys: ArrayLike<number>; values: ArrayLike<number> }[],
   notDetected?: number,
 ): KeyedStat[] {
-  const byKey = new Map<number, number[]>();
-  for (const s of series) {
-    for (let i = 0; i < s.keys.length; i++) {
-      const k = s.keys[i]!;
-      if (!Number.isFinite(k)) continue;
-      let list = byKey.get(k);
-      if (!list) byKey.set(k, (list = []));
-      const v = s.values[i]!;
-      if (!Number.isFinite(v) || (notDetected !== undefined && v === notDetected)) continue;
-      list.push(v);
-    }
-  }
-  return [...byKey.keys()].sort((a, b) => a - b).map((key) => ({ key, ...meanStd(byKey.get(key)!) }));
+  return aggregateSeeds(series, notDetected !== undefined ? { notDetected } : {});
 }
 
 export interface BoxStats {

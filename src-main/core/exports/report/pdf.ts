@@ -16,7 +16,7 @@ import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { CONFIG_FIELDS, type ExperimentConfig } from '../../../../src-shared/config';
 import type { EnvelopeRegimeName } from '../../../../src-shared/results';
-import type { AggregateStat } from '../../../../src-workers/engine/aggregate';
+import type { AggregateStat } from '../../../../src-shared/seed-aggregate';
 import { APP_VERSION } from '../../store';
 import type { ExportBundle } from '../load';
 import {

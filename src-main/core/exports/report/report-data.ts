@@ -34,7 +34,7 @@ import { ARCH_NAMES, type ArchName, type ExperimentConfig } from '../../../../sr
 import { median } from '../../../../src-shared/fit-math';
 import type { EnvelopeFitsRecord, EnvelopeRegimeName, RunRecord, RunResult } from '../../../../src-shared/results';
 import { theoryNs, theoryParams, type AlphaPoint } from '../../../../src-shared/theory-rule';
-import { aggregateSeeds, aggregateTable, meanStd, type AggregateStat } from '../../../../src-workers/engine/aggregate';
+import { aggregateSeeds, aggregateTable, meanStd, type AggregateStat } from '../../../../src-shared/seed-aggregate';
 import { MASTER_ALPHA_FLOOR, constTau, fitEnvelope } from '../../../../src-workers/engine/fits';
 import { kappa, theoryHN, type TheoryParams } from '../../../../src-workers/engine/theory';
 

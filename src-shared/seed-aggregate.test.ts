@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateSeeds, aggregateTable, meanStd } from './aggregate';
+import { aggregateSeeds, aggregateTable, meanStd } from './seed-aggregate';
 
 describe('aggregateSeeds', () => {
   it('mean, sample std (n-1) and count per key; one seed ⇒ std 0', () => {

@@ -1,7 +1,9 @@
 /**
  * Multi-seed aggregation (SCIENCE.md §6): per key (a lag ℓ or a sample size
  * N), the mean, the sample standard deviation (divisor n-1; 0 for a single
- * seed) and the number of seeds that contributed.
+ * seed) and the number of seeds that contributed. One copy for the result
+ * files and exports (src-main/core), the PDF report and the results views
+ * (the renderer): plain TypeScript, no Node or DOM APIs.
  *
  * What counts as a value, explicitly:
  * - a (seed, key) pair whose key is absent from that seed is missing;
@@ -40,15 +42,15 @@ export interface AggregateOptions {
 export const NOT_DETECTED = -1;
 
 /** Mean and sample std of a list in float64 (two-pass). */
-export function meanStd(values: readonly number[]): AggregateStat {
+export function meanStd(values: ArrayLike<number>): AggregateStat {
   const n = values.length;
   if (n === 0) return { mean: NaN, std: NaN, count: 0 };
   let m = 0;
-  for (const v of values) m += v;
+  for (let i = 0; i < n; i++) m += values[i]!;
   m /= n;
   if (n === 1) return { mean: m, std: 0, count: 1 };
   let ss = 0;
-  for (const v of values) ss += (v - m) * (v - m);
+  for (let i = 0; i < n; i++) ss += (values[i]! - m) * (values[i]! - m);
   return { mean: m, std: Math.sqrt(ss / (n - 1)), count: n };
 }
 
