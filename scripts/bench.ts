@@ -392,10 +392,12 @@ function cpuEpochs(out: string, preset: PresetName): Partial<Record<ArchName, nu
 }
 
 /** Each architecture's `best` kernel shape from a bench:gpu-tune JSON (scripts/bench-gpu-tune.ts). */
-function readTuneFile(path: string): Partial<Record<ArchName, GpuKernelShape>> {
+function readTuneFile(path: string, preset: PresetName): Partial<Record<ArchName, GpuKernelShape>> {
   let best: unknown;
   try {
-    best = (JSON.parse(readFileSync(path, 'utf8')) as { best?: unknown }).best;
+    const j = JSON.parse(readFileSync(path, 'utf8')) as { best?: unknown; preset?: unknown };
+    best = j.best;
+    if (j.preset !== preset) process.stderr.write(`bench: warning: ${path} was tuned for preset ${String(j.preset)}, this is ${preset}\n`);
   } catch (err) {
     return fail(`--gpu-tuning ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -442,7 +444,7 @@ async function main(): Promise<void> {
   const out = resolve(o.out ?? defaultOut(o.backend, o.preset));
 
   const be = await openBackend(o);
-  const tuned = o.gpuTuning !== undefined ? readTuneFile(resolve(o.gpuTuning)) : null;
+  const tuned = o.gpuTuning !== undefined ? readTuneFile(resolve(o.gpuTuning), o.preset) : null;
   if (be.adapter) process.stderr.write(`bench: WebGPU adapter: ${be.adapter}\n`);
   const cpuRef = o.backend === 'webgpu' ? cpuEpochs(out, o.preset) : {};
   const results: ArchResult[] = [];
