@@ -323,10 +323,18 @@ export class GateBlockGpuModel implements GpuModel {
     if (this.disposed) throw new Error(`${this.cell.arch} GPU model: used after dispose()`);
   }
 
-  private lazyBuffer(name: string): GPUBuffer {
+  /**
+   * A per-call output ([T][B][H] of the call, `floats` values) made on first
+   * use at the size asked for and replaced by a larger one only when a call
+   * needs more: the diagnostics' small batches never hold maxBatch-sized
+   * buffers (at the paper size 256 MiB each instead of 32). Every pass reads
+   * its outputs back before it returns, so a replaced buffer is not in use.
+   */
+  private lazyBuffer(name: string, floats: number): GPUBuffer {
     let b = this.lazy.get(name);
-    if (!b) {
-      b = createStorage(this.ctx, this.rows * this.H, `${this.cell.arch} ${name}`);
+    if (!b || b.size < floats * 4) {
+      b?.destroy();
+      b = createStorage(this.ctx, floats, `${this.cell.arch} ${name}`);
       this.lazy.set(name, b);
     }
     return b;
@@ -358,8 +366,8 @@ export class GateBlockGpuModel implements GpuModel {
     }
     if (evalX) {
       const wantHidden = !opts.train && opts.hidden !== undefined;
-      const hid = wantHidden ? this.lazyBuffer('hidden') : this.dummies[0]!;
-      const recBufs = record ? [0, 1, 2].map((k) => this.lazyBuffer(`record ${k}`)) : [this.dummies[1]!, this.dummies[2]!, this.dummies[3]!];
+      const hid = wantHidden ? this.lazyBuffer('hidden', n * H) : this.dummies[0]!;
+      const recBufs = record ? [0, 1, 2].map((k) => this.lazyBuffer(`record ${k}`, n * H)) : [this.dummies[1]!, this.dummies[2]!, this.dummies[3]!];
       this.kEval.encode(enc, this.groups(B), [evalX, this.bP, this.bY, hid, ...recBufs], [B, T, record ? 1 : 0, wantHidden ? 1 : 0]);
       if (wantHidden) regions.push({ buf: hid, n: n * H, into: opts.hidden! });
       if (record) record.forEach((into, k) => regions.push({ buf: recBufs[k]!, n: n * H, into }));
@@ -410,8 +418,8 @@ export class GateBlockGpuModel implements GpuModel {
     writeFloats(ctx, this.bP, this.params);
     writeFloats(ctx, this.bDir, dir, 0, this.layout.size);
     writeFloats(ctx, this.bXeval, x, 0, n * this.D);
-    const vb = this.lazyBuffer('tangent');
-    const hid = hidden ? this.lazyBuffer('hidden') : this.dummies[0]!;
+    const vb = this.lazyBuffer('tangent', n * H);
+    const hid = hidden ? this.lazyBuffer('hidden', n * H) : this.dummies[0]!;
     const enc = ctx.device.createCommandEncoder();
     this.kTangent.encode(enc, this.groups(B), [this.bXeval, this.bP, this.bDir, vb, hid], [B, T, 0, hidden ? 1 : 0]);
     const regions: ReadRegion[] = [{ buf: vb, n: n * H, into: v }];
@@ -444,5 +452,13 @@ export class GateBlockGpuModel implements GpuModel {
   /** Device buffers currently held (tests: dispose releases them all). */
   get bufferCount(): number {
     return this.owned.length + this.lazy.size;
+  }
+
+  /** Their bytes (tests: per-call outputs follow the calls, not maxBatch). */
+  get bufferBytes(): number {
+    let n = 0;
+    for (const b of this.owned) n += b.size;
+    for (const b of this.lazy.values()) n += b.size;
+    return n;
   }
 }

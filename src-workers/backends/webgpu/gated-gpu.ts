@@ -173,9 +173,22 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   const kT = kernel(ctx, `${arch}-transpose`, transposeKernel(spec));
   const red = reductions(ctx);
 
-  /** [T][B][H] outputs (hidden; leak / v; rdiag), allocated on first use */
+  /**
+   * [T][B][H] outputs of a call (hidden; leak / v; rdiag): made on first use at
+   * the size asked for, replaced by a larger one only when a call needs more
+   * (the diagnostics' small batches never hold maxBatch-sized buffers). Every
+   * pass reads its outputs back before it returns, so a replaced one is idle.
+   */
   const outs: (GPUBuffer | null)[] = [null, null, null];
-  const out = (i: number): GPUBuffer => (outs[i] ??= buf(N * H, `output ${i + 1}`));
+  const out = (i: number, floats: number): GPUBuffer => {
+    const cur = outs[i];
+    if (cur && cur.size >= floats * 4) return cur;
+    if (cur) {
+      owned.splice(owned.indexOf(cur), 1);
+      cur.destroy();
+    }
+    return (outs[i] = buf(floats, `output ${i + 1}`));
+  };
 
   const params = new Float32Array(P);
   const grads = new Float32Array(P);
@@ -213,7 +226,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     const regions: ReadRegion[] = [{ buf: yBuf, n, into: yhat }];
     const flags = (fo.hidden ? 1 : 0) | (rec ? 2 : 0);
     const evalBuffers = (xb: GPUBuffer): GPUBuffer[] => [
-      xb, pBuf, yBuf, fo.hidden ? out(0) : dummies[0]!, rec ? out(1) : dummies[1]!, rec ? out(2) : dummies[2]!,
+      xb, pBuf, yBuf, fo.hidden ? out(0, n * H) : dummies[0]!, rec ? out(1, n * H) : dummies[1]!, rec ? out(2, n * H) : dummies[2]!,
     ];
     if (fo.train) {
       trained = null;
@@ -229,8 +242,8 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
       writeFloats(ctx, xE, x, 0, n * D);
       kFwdEval.encode(enc, groups(B), evalBuffers(xE), [B, T, flags, 0]);
     }
-    if (fo.hidden) regions.push({ buf: out(0), n: n * H, into: fo.hidden });
-    if (leak && rdiag) regions.push({ buf: out(1), n: n * H, into: leak }, { buf: out(2), n: n * H, into: rdiag });
+    if (fo.hidden) regions.push({ buf: out(0, n * H), n: n * H, into: fo.hidden });
+    if (leak && rdiag) regions.push({ buf: out(1, n * H), n: n * H, into: leak }, { buf: out(2, n * H), n: n * H, into: rdiag });
     await readRegions(ctx, regions, enc);
     if (fo.train) trained = { B, T };
   }
@@ -287,9 +300,9 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     writeFloats(ctx, dirBuf, dir, 0, P);
     writeFloats(ctx, xE, x, 0, n * D);
     const enc = ctx.device.createCommandEncoder();
-    kTan.encode(enc, groups(B), [xE, pBuf, dirBuf, hidden ? out(0) : dummies[0]!, out(1)], [B, T, hidden ? 1 : 0, 0]);
-    const regions: ReadRegion[] = [{ buf: out(1), n: n * H, into: v }];
-    if (hidden) regions.push({ buf: out(0), n: n * H, into: hidden });
+    kTan.encode(enc, groups(B), [xE, pBuf, dirBuf, hidden ? out(0, n * H) : dummies[0]!, out(1, n * H)], [B, T, hidden ? 1 : 0, 0]);
+    const regions: ReadRegion[] = [{ buf: out(1, n * H), n: n * H, into: v }];
+    if (hidden) regions.push({ buf: out(0, n * H), n: n * H, into: hidden });
     await readRegions(ctx, regions, enc);
   }
 
