@@ -13,9 +13,11 @@
  *
  * The first configuration of each architecture is the default choice (no
  * override); configurations the device refuses (workgroup memory, limits)
- * are listed as refused with the reason. `--budget` (seconds) stops trying
- * new configurations once spent, so the sweep fits a short lease of a GPU
- * machine; what was measured is still written. The inputs are seeded
+ * (or that fail when run) are listed as refused with the reason. `--budget`
+ * (seconds) is shared equally by the architectures; past its share an
+ * architecture tries no further configuration (its default is always timed),
+ * so the sweep fits a short lease of a GPU machine; what was measured is
+ * written after each architecture. The inputs are seeded
  * Gaussians (the kernels' cost does not depend on the values). On SwiftShader
  * use `--preset quick --reps 1`; the numbers there are only a sanity check.
  */
@@ -26,6 +28,7 @@ import { presetConfig, type PresetName } from '../src-shared/presets';
 import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
 import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel } from '../src-workers/backends/webgpu/index';
+import { flush } from '../src-workers/backends/webgpu/runtime';
 import { initParams } from '../src-workers/engine/models/params';
 import type { ModelShape } from '../src-workers/engine/models/types';
 import { ARCHS } from '../src-workers/engine/models/types';
@@ -141,7 +144,9 @@ function label(k: 'default' | GpuKernelShape): string {
   return k === 'default' ? 'default' : `S ${k.seqsPerWorkgroup}, WG ${k.workgroupSize}`;
 }
 
-async function tuneArch(ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: Batch, deadline: number): Promise<{ rows: TuneRow[]; skipped: number }> {
+async function tuneArch(
+  ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: Batch, deadline: number,
+): Promise<{ rows: TuneRow[]; skipped: number }> {
   const cfg = presetConfig(o.preset);
   const asks: Array<'default' | GpuKernelShape> = ['default'];
   for (const S of o.seqs) for (const WG of o.wg) if (S <= b.B) asks.push({ seqsPerWorkgroup: S, workgroupSize: WG });
@@ -149,7 +154,8 @@ async function tuneArch(ctx: GpuContext, o: Options, arch: ArchName, shape: Mode
   let skipped = 0;
   const seen = new Set<string>();
   for (const asked of asks) {
-    if (performance.now() > deadline) { skipped++; continue; }
+    // the default shape is always timed (the reference of every other); the others while time is left
+    if (asked !== 'default' && performance.now() > deadline) { skipped++; continue; }
     let m: GpuModel | null = null;
     try {
       m = createGpuModel(ctx, shape, { maxBatch: b.B, maxT: b.T, ...(asked === 'default' ? {} : { tuning: asked }) });
@@ -166,10 +172,19 @@ async function tuneArch(ctx: GpuContext, o: Options, arch: ArchName, shape: Mode
       }
       seen.add(key);
       initParams(m.layout, m.params, { seed: 212, orthInit: cfg.orth_init, constS: shape.constS });
-      const t = await timeModel(m, b, o.reps);
-      rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd });
-      process.stderr.write(`${PROG}: ${arch} ${label(asked)}${asked === 'default' ? ` (${key})` : ''}: `
-        + `step ${(t.train * 1000).toFixed(1)} ms, eval ${(t.evalFwd * 1000).toFixed(1)} ms\n`);
+      try {
+        const t = await timeModel(m, b, o.reps);
+        rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd });
+        process.stderr.write(`${PROG}: ${arch} ${label(asked)}${asked === 'default' ? ` (${key})` : ''}: `
+          + `step ${(t.train * 1000).toFixed(1)} ms, eval ${(t.evalFwd * 1000).toFixed(1)} ms\n`);
+      } catch (err) {
+        // a shape the limits allowed but the driver could not run (compilation, memory, non-finite output):
+        // recorded, the device's error list drained, and the sweep goes on
+        const why = err instanceof Error ? err.message : String(err);
+        rows.push({ asked, used: { ...m.tuning }, train_step_s: null, eval_forward_s: null, refused: why });
+        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: failed (${why.split('\n')[0]})\n`);
+        await flush(ctx).catch(() => {});
+      }
     } finally {
       m.dispose();
     }
@@ -206,9 +221,12 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
   };
-  for (const arch of o.models) {
+  for (const [i, arch] of o.models.entries()) {
     const shape: ModelShape = { arch, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm, constS: cfg.const_s };
-    const { rows, skipped } = await tuneArch(ctx, o, arch, shape, batch, deadline);
+    // each architecture gets an equal share of what is left, so the last ones are swept too
+    const now = performance.now();
+    const archDeadline = now + Math.max(0, deadline - now) / (o.models.length - i);
+    const { rows, skipped } = await tuneArch(ctx, o, arch, shape, batch, archDeadline);
     file.results[arch] = rows;
     file.skipped_for_budget += skipped;
     const timed = rows.filter((r) => r.train_step_s !== null && r.used !== null);

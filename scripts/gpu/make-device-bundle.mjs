@@ -123,8 +123,9 @@ if [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ]; then
 fi
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"
+# paths given to the scripts (--out …) are the caller's: no cd (node finds the bundled webgpu package from
+# the scripts' own folder)
 CALLER_PWD="$PWD"
-cd "$HERE"
 # all DIR [SECONDS] [ARCHIVE]: the whole measurement, most important first, within SECONDS (default 540: a
 # 10-minute lease call with room to spare); each step gets at most its own cap and what is left, a step that
 # would start with too little time left is skipped; every step writes into DIR when it ends (and, with
@@ -132,9 +133,11 @@ cd "$HERE"
 # failing step is logged and the next one runs (exit status: the number of failed or skipped steps)
 all() {
   local R="\${1:-gpu-results}" budget="\${2:-540}" pack="\${3:-}" failed=0 start=$SECONDS
+  if ! [[ $budget =~ ^[0-9]+$ ]]; then echo "run.sh all DIR [SECONDS] [ARCHIVE.tar.gz]: SECONDS must be a whole number (got '$budget')" >&2; return 2; fi
   case "$R" in /*) ;; *) R="$CALLER_PWD/$R" ;; esac
   case "$pack" in ""|/*) ;; *) pack="$CALLER_PWD/$pack" ;; esac
   mkdir -p "$R"
+  command -v timeout >/dev/null 2>&1 || echo "warning: no timeout command: steps are not stopped at their caps"
   left() { echo $((budget - (SECONDS - start))); }
   step() { # step NAME CAP_S ARGS…: node ARGS… > DIR/NAME.log, at most min(CAP_S, time left) seconds
     local name="$1" cap="$2"; shift 2
@@ -146,20 +149,25 @@ all() {
     if "\${run[@]}" > "$R/$name.log" 2>&1; then echo "    ok ($((SECONDS - t0)) s)"
     else echo "    FAILED or stopped ($((SECONDS - t0)) s)"; failed=$((failed + 1)); fi
     tail -n 14 "$R/$name.log" | sed 's/^/    | /'
-    [ -n "$pack" ] && tar czf "$pack.part" -C "$R" . && mv "$pack.part" "$pack"
+    if [ -n "$pack" ]; then
+      tar czf "$pack.part" --exclude "./$(basename "$pack")" --exclude "./$(basename "$pack").part" -C "$R" . && mv "$pack.part" "$pack"
+    fi
     return 0
   }
   step parity 120 "$HERE/parity.mjs"
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
   step cpu-quick 60 "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
   step quick 90 "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"
-  local tb=$(( $(left) - 120 )); [ "$tb" -gt 150 ] && tb=150
-  if [ "$tb" -ge 20 ]; then step tune $((tb + 60)) "$HERE/tune.mjs" --preset paper --reps 2 --budget "$tb" --out "$R/bench-gpu-tune.json"
+  # the sweep's --budget leaves the tuned epoch (cap 120) and the reductions (cap 60) their time; the sweep
+  # may overrun its budget by the configuration in flight (its own cap: budget + 40)
+  local tb=$(( $(left) - 120 - 60 - 40 )); [ "$tb" -gt 150 ] && tb=150
+  rm -f "$R/bench-gpu-tune.json" # never an earlier run's sweep
+  if [ "$tb" -ge 20 ]; then step tune $((tb + 40)) "$HERE/tune.mjs" --preset paper --reps 2 --budget "$tb" --out "$R/bench-gpu-tune.json"
   else echo "=== tune: SKIPPED ($(left) s left)"; failed=$((failed + 1)); fi
   if [ -f "$R/bench-gpu-tune.json" ]; then
     step paper-tuned 120 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --batches 2 \
       --no-diagnostics --gpu-tuning "$R/bench-gpu-tune.json" --out "$R/bench-webgpu-paper-tuned.json"
-  fi
+  else echo "=== paper-tuned: SKIPPED (no sweep)"; failed=$((failed + 1)); fi
   step reductions 60 "$HERE/reductions.mjs" --shapes lstm-dU,lstm-dW,gru-dU-zr,gated-Wh --sweep
   echo "=== done in $((SECONDS - start)) s: $failed step(s) failed or skipped; results in $R"
   return "$failed"

@@ -121,12 +121,20 @@ npm run --silent bench -- --backend webgpu --preset quick
 if [ "$RUN_PAPER" = 1 ]; then
   say "npm run bench -- --backend webgpu --preset paper ${PAPER_ARGS[*]}"
   npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}"
+  case " ${PAPER_ARGS[*]} " in
+    *" --gpu-seqs"*|*" --gpu-wg"*|*" --gpu-tuning"*) RUN_TUNE=0; say "kernel shapes given for the paper run: no sweep" ;;
+  esac
   if [ "$RUN_TUNE" = 1 ]; then
     say "kernel-shape sweep: npm run bench:gpu-tune -- --preset paper"
-    npm run --silent bench:gpu-tune -- --preset paper
-    say "the paper epoch with each architecture's best shape (--no-diagnostics: the pass does not depend on it)"
-    npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}" --no-diagnostics \
-      --gpu-tuning bench-results/bench-gpu-tune.json --out bench-results/bench-webgpu-paper-tuned.json
+    rm -f bench-results/bench-gpu-tune.json
+    if npm run --silent bench:gpu-tune -- --preset paper && [ -f bench-results/bench-gpu-tune.json ]; then
+      say "the paper epoch with each architecture's best shape (--no-diagnostics: the pass does not depend on it)"
+      npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}" --no-diagnostics \
+        --gpu-tuning bench-results/bench-gpu-tune.json --out bench-results/bench-webgpu-paper-tuned.json \
+        || say "the tuned paper run failed (see above)"
+    else
+      say "the kernel-shape sweep failed (see above): no tuned run"; RUN_TUNE=0
+    fi
   fi
 fi
 
