@@ -60,16 +60,21 @@ export function readCurve(text: string, file: string, maxRows: number, warn: War
 
 export const GATE_COLUMNS = ['epoch', 'metric', 'value'] as const;
 
-/** `gate_stats_<model>.csv` (file order kept). */
+/** `gate_stats_<model>.csv` (file order kept; one row per (epoch, metric)). */
 export function readGateStats(text: string, file: string, maxRows: number, warn: Warn): GateStatRow[] {
   const t = readCsv(text, file, maxRows);
   const { index, extra } = columnsOf(t, GATE_COLUMNS, [], true);
   extraColumns(t, extra, warn);
-  return t.rows.map((r) => ({
-    epoch: cellOf(t, r, index.get('epoch')!, intMin(0)),
-    metric: cellOf(t, r, index.get('metric')!, parseRefText),
-    value: cellOf(t, r, index.get('value')!, num),
-  }));
+  const seen = new Map<string, Map<number, number>>(); // metric → epoch → line
+  return t.rows.map((r) => {
+    const ce = index.get('epoch')!;
+    const epoch = cellOf(t, r, ce, intMin(0));
+    const metric = cellOf(t, r, index.get('metric')!, parseRefText);
+    let epochs = seen.get(metric);
+    if (!epochs) seen.set(metric, (epochs = new Map()));
+    uniqueKey(t, epochs, epoch, r.line, ce, `${metric} at epoch`);
+    return { epoch, metric, value: cellOf(t, r, index.get('value')!, num) };
+  });
 }
 
 /** `<model>_summary.csv`: every §8 column, one row per lag (file order kept; lags distinct). */

@@ -83,6 +83,13 @@ describe('corrupt CSV files', () => {
     expect(e.message).toMatch(/\(3 problems\):\n {2}seed_212\/const/);
   });
 
+  it('a gate metric repeated at one epoch (the views aggregate one value per epoch and metric)', async () => {
+    put(root, 'seed_212/gru/gate_stats_gru.csv', 'epoch,metric,value\n0,z_mean,0.5\n0,r_mean,0.25\n2,z_mean,0.4\n0,z_mean,0.6\n');
+    expect((await refused()).problems).toEqual([{
+      file: 'seed_212/gru/gate_stats_gru.csv', line: 5, column: 1, columnName: 'epoch', message: 'z_mean at epoch 0 appears twice (also on line 2)',
+    }]);
+  });
+
   it('a ragged row: the file and line', async () => {
     put(root, 'seed_212/gru/gate_stats_gru.csv', 'epoch,metric,value\n0,z_mean,0.5\n0,r_mean\n');
     expect((await refused()).problems).toEqual([{ file: 'seed_212/gru/gate_stats_gru.csv', line: 3, message: 'expected 3 cells as in the header, got 2' }]);
