@@ -331,12 +331,11 @@ export class GateBlockGpuModel implements GpuModel {
    * its outputs back before it returns, so a replaced buffer is not in use.
    */
   private lazyBuffer(name: string, floats: number): GPUBuffer {
-    let b = this.lazy.get(name);
-    if (!b || b.size < floats * 4) {
-      b?.destroy();
-      b = createStorage(this.ctx, floats, `${this.cell.arch} ${name}`);
-      this.lazy.set(name, b);
-    }
+    const cur = this.lazy.get(name);
+    if (cur && cur.size >= floats * 4) return cur;
+    const b = createStorage(this.ctx, floats, `${this.cell.arch} ${name}`); // first: a failure keeps the old one
+    cur?.destroy();
+    this.lazy.set(name, b);
     return b;
   }
 

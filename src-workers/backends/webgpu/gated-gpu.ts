@@ -183,11 +183,12 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   const out = (i: number, floats: number): GPUBuffer => {
     const cur = outs[i];
     if (cur && cur.size >= floats * 4) return cur;
+    const b = buf(floats, `output ${i + 1}`); // first: a failure keeps the old one
     if (cur) {
       owned.splice(owned.indexOf(cur), 1);
       cur.destroy();
     }
-    return (outs[i] = buf(floats, `output ${i + 1}`));
+    return (outs[i] = b);
   };
 
   const params = new Float32Array(P);

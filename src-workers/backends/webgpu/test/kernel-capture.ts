@@ -65,7 +65,10 @@ type DeviceMethods = Pick<GPUDevice, 'createShaderModule' | 'createComputePipeli
 
 /**
  * Build every model of CAPTURE_ARCHS × LayerNorm × CAPTURE_CONFIGS on `ctx`
- * (then dispose it) and return the WGSL of each kernel it created.
+ * (then dispose it) and return the WGSL of each kernel it created. While it
+ * runs, every compute pipeline made on `ctx` gets a trivial shader (nothing
+ * is compiled for real), including the reductions cached per device: give it
+ * a device of its own and close it afterwards.
  */
 export function captureModelKernels(ctx: GpuContext): CapturedKernel[] {
   const dev = ctx.device as unknown as DeviceMethods;

@@ -36,7 +36,7 @@ function heldCount(m: GpuModel): number {
 describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
   const g = ctx!;
 
-  it.each(['lstm', 'gru', 'diag', 'const'] as Arch[])('%s: batches 2, 7, 3 of a model built for 16', async (arch) => {
+  it.each(['lstm', 'gru', 'diag', 'shared', 'const'] as Arch[])('%s: batches 2, 7, 3 of a model built for 16', async (arch) => {
     const D = 3, H = 10, T = 6, maxBatch = 16;
     const shape: ModelShape = { arch, D, H, layernorm: true, constS: 0.1 };
     const cpu = createInitialisedModel(shape, { kernels: createTsKernels<Float64Array>('f64'), maxBatch, maxT: T }, { seed: 4, orthInit: true });
@@ -50,6 +50,7 @@ describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
       const terms = RECORDED_TERMS[arch];
       const counts: number[] = [];
       const bytes: number[] = [];
+      const built = heldBytes(gpu);
       for (const B of [2, 7, 3]) {
         const n = T * B;
         const x64 = Float64Array.from({ length: n * D }, () => Math.fround(rng.gaussian()));
@@ -71,15 +72,17 @@ describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
         counts.push(heldCount(gpu));
         bytes.push(heldBytes(gpu));
       }
-      // B = 2 → 7 grows the outputs (replaced: same count), 7 → 3 keeps them
+      // the outputs (hidden, the 2 or 3 recorded terms, v: at most 5) of a call of B sequences take at most
+      // 5·⌈T·B·H/4⌉·16 bytes (createStorage rounds to 16 B); maxBatch-sized ones would take 5·T·16·H·4
+      const outputs = (B: number) => 5 * Math.ceil((T * B * H) / 4) * 16;
+      expect(bytes[0]! - built).toBeGreaterThan(0);
+      expect(bytes[0]! - built).toBeLessThanOrEqual(outputs(2));
+      // B = 2 → 7 grows them (replaced: same count), 7 → 3 keeps them
       expect(counts[1]).toBe(counts[0]);
       expect(counts[2]).toBe(counts[1]);
       expect(bytes[1]).toBeGreaterThan(bytes[0]!);
+      expect(bytes[1]! - built).toBeLessThanOrEqual(outputs(7));
       expect(bytes[2]).toBe(bytes[1]);
-      // at most 5 outputs (hidden, 3 recorded terms or leak/rdiag, v) of B = 7 rows more than at B = 2,
-      // where maxBatch-sized outputs would have added (16 − 2)·T·H floats each
-      const grown = bytes[1]! - bytes[0]!;
-      expect(grown).toBeLessThanOrEqual(5 * (7 - 2) * T * H * 4 + 5 * 16);
     } finally {
       gpu.dispose();
     }

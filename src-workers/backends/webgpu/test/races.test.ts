@@ -25,12 +25,22 @@
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../../engine/models/types';
 import { captureModelKernels, CAPTURE_ARCHS, CAPTURE_CONFIGS, reductionKernels, type CapturedKernel } from './kernel-capture';
+import { closeGpu, openGpu } from '../runtime';
 import { testGpu } from './gpu-test-context';
 import { analyseRaces, detectRaces, formatFinding, UnsupportedWgslError, type Finding, type RaceRun } from './race-detector';
 import { reductionPhaseProblems } from './reduction-phases';
 
 const { ctx } = await testGpu();
-const captured: CapturedKernel[] = ctx ? captureModelKernels(ctx) : [];
+/** captured on a device of its own (its pipelines get a trivial shader while capturing), closed afterwards */
+async function capture(): Promise<CapturedKernel[]> {
+  const dev = await openGpu();
+  try {
+    return captureModelKernels(dev);
+  } finally {
+    closeGpu(dev);
+  }
+}
+const captured: CapturedKernel[] = ctx ? await capture() : [];
 const persistent = captured.filter((k) => !k.label.startsWith('reduce-'));
 
 const GATED = new Set<Arch>(['const', 'shared', 'diag']);
