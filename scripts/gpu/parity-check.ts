@@ -3,7 +3,7 @@
  * real hardware): runParity (src-workers/backends/webgpu/test/parity.ts) for
  * every architecture, LayerNorm on and off, at a small shape, at the `paper`
  * kernel shape (H 128, D 16; short sequences) and at the paper's row count
- * (B 511 of 512, T 1024; H 4). Prints the largest
+ * (B 511 on a model for 512, T 1024; H 4). Prints the largest
  * relative error of each case and exits 1 when any exceeds 1e-4.
  *
  *   npx tsx scripts/gpu/parity-check.ts        (bundled: bash .gpu-bundle/run.sh parity)
@@ -18,7 +18,7 @@ console.log(`parity-check: adapter ${adapterName(ctx)}${ctx.adapter.fallback ? '
 const shapes: Omit<ParityCase, 'arch' | 'layernorm'>[] = [
   { D: 3, H: 20, B: 5, T: 12 },
   { D: 16, H: 128, B: 9, T: 24 },
-  // the paper's row count (a batch of 512 × T 1024: 524 288 rows of every cache and reduction), small H
+  // a paper-sized batch, small H: 511 sequences × T 1024 on a model built for 512 (caches of 524 288 rows, reductions over 523 264)
   { D: 16, H: 4, B: 511, T: 1024 },
 ];
 let failed = 0;

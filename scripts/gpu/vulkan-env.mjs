@@ -75,6 +75,10 @@ export function reexecWithVulkanLoader(prog) {
   });
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('error', (err) => {
+    process.stderr.write(`${prog ?? 'lw'}: could not re-execute with the Vulkan loader: ${err.message}\n`);
+    process.exitCode = 1;
+  });
   child.on('exit', (code, signal) => {
     if (signal) {
       process.removeAllListeners(signal);
