@@ -113,13 +113,22 @@ function bindings(list: string[]): { decl: string; nStorage: number; readOnly: n
   return { decl: lines.join('\n'), nStorage: list.length, readOnly, names };
 }
 
-/** Segment index of each kind of per-sequence sum in one reduction array. */
-function segments(kinds: (string | false)[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * The segments of the workgroup reduction `red`: one per named kind of
+ * per-sequence sum (false entries skipped), S sequences each. Returns their
+ * count, this thread's slot of a segment, and a segment's sum (its slot 0
+ * once reduced).
+ */
+function segmented(red: string, kinds: (string | false)[]): { n: number; slot: SegmentRef; sum: SegmentRef } {
+  const seg: Record<string, number> = {};
   let n = 0;
-  for (const k of kinds) if (k) out[k] = n++;
-  return out;
+  for (const k of kinds) if (k) seg[k] = n++;
+  const at = (kind: string, s: string): string => `${red}[(${seg[kind]}u * S + ${s}) * WG`;
+  return { n, slot: (kind, s) => `${at(kind, s)} + lid]`, sum: (kind, s) => `${at(kind, s)}]` };
 }
+
+/** `kind`'s segment of sequence `s` in a segmented reduction (WGSL expression). */
+type SegmentRef = (kind: string, s: string) => string;
 
 /** Compensated (Neumaier) `sum[k] += x` on private arrays, inline (no pointer parameters). */
 function neumaier(sum: string, comp: string, x: string): string {
@@ -162,10 +171,7 @@ export function forwardKernel(sp: GatedKernelSpec, mode: 'train' | 'eval'): Kern
     'X:r', 'P:r', 'Y:w',
     ...(train ? ['HC:w', 'AC:w', ...(ln ? ['LNC:w'] : []), ...(G > 0 ? ['SC:w'] : [])] : ['O1:w', 'O2:w', 'O3:w']),
   ]);
-  const seg = segments([ln && 'mean', shared && 'gate', 'y']);
-  const nSeg = Object.keys(seg).length;
-  const r1 = (kind: string, s: string): string => `r1[(${seg[kind]}u * S + ${s}) * WG + lid]`;
-  const r1sum = (kind: string, s: string): string => `r1[(${seg[kind]}u * S + ${s}) * WG]`;
+  const { n: nSeg, slot: r1, sum: r1sum } = segmented('r1', [ln && 'mean', shared && 'gate', 'y']);
 
   const code = /* wgsl */ `
 ${header(sp)}
@@ -347,10 +353,7 @@ export function backwardKernel(sp: GatedKernelSpec): KernelSource {
   const b = bindings([
     'P:r', 'WT:r', 'HC:r', 'AC:w', ...(ln ? ['LNC:r'] : []), ...(G > 0 ? ['SC:w'] : []), 'DY:r', ...(ln ? ['LNP:w'] : []),
   ]);
-  const seg = segments([ln && 'm1', ln && 'm2', shared && 'ds']);
-  const nSeg = Object.keys(seg).length;
-  const rr = (kind: string, s: string): string => `rd[(${seg[kind]}u * S + ${s}) * WG + lid]`;
-  const rrSum = (kind: string, s: string): string => `rd[(${seg[kind]}u * S + ${s}) * WG]`;
+  const { n: nSeg, slot: rr, sum: rrSum } = segmented('rd', [ln && 'm1', ln && 'm2', shared && 'ds']);
   const sv = G === 0 ? 'CONST_S' : G === 1 ? 'sbv' : 'SC[row * H + j]';
 
   const code = /* wgsl */ `
@@ -489,10 +492,7 @@ export function tangentKernel(sp: GatedKernelSpec): KernelSource {
   const { G, ln } = sp;
   const shared = G === 1, diag = G > 1;
   const b = bindings(['X:r', 'P:r', 'DIR:r', 'O1:w', 'O2:w']);
-  const seg = segments([ln && 'a', ln && 'da', shared && 'p', shared && 'dp']);
-  const nSeg = Object.keys(seg).length;
-  const r1 = (kind: string, s: string): string => `r1[(${seg[kind]}u * S + ${s}) * WG + lid]`;
-  const r1sum = (kind: string, s: string): string => `r1[(${seg[kind]}u * S + ${s}) * WG]`;
+  const { n: nSeg, slot: r1, sum: r1sum } = segmented('r1', [ln && 'a', ln && 'da', shared && 'p', shared && 'dp']);
   const dsv = G === 0 ? '0.0' : G === 1 ? 'dsg[s]' : 'sv * (1.0 - sv) * dpac[q]';
 
   const code = /* wgsl */ `
