@@ -414,6 +414,28 @@ ${spec.epilogue ?? ''}
   valid(u: number, s: number): string {
     return `vb${s} && ok${u}`;
   }
+
+  /**
+   * The backward step's reads for (unit u, sequence s): `dyv` = ∂L/∂ŷ of the
+   * row, the gate values `gates` (blocks 0, 1, … of the forward's GATES row)
+   * and the cell's AUX row now (`auxNow`) and one step earlier (`auxPrev`,
+   * 0 at t = 0), all 0 outside the (unit, sequence) range: units j ≥ H read
+   * zeros, not the clamped column H − 1 that its owner overwrites in the same
+   * pass (see the header). Declares the variables, one block of WGSL lines.
+   */
+  backwardReads(u: number, s: number, gates: readonly string[], aux: { now?: string; prev?: string }): string[] {
+    const vars = ['dyv', ...gates, ...(aux.now ? [aux.now] : []), ...(aux.prev ? [aux.prev] : [])];
+    return [
+      ...vars.map((v) => `      var ${v} = 0.0;`),
+      `      if (${this.valid(u, s)}) {`,
+      `        dyv = Y[row${s}];`,
+      `        let gr = row${s} * cG + jc${u};`,
+      ...gates.map((v, k) => `        ${v} = GATES[gr${k > 0 ? ` + ${k * this.H}u` : ''}];`),
+      ...(aux.now ? [`        ${aux.now} = AUX[row${s} * cH + jc${u}];`] : []),
+      ...(aux.prev ? [`        if (t > 0u) { ${aux.prev} = AUX[(row${s} - u.B) * cH + jc${u}]; }`] : []),
+      '      }',
+    ];
+  }
 }
 
 /** Neumaier's compensated addition sum += x (inline WGSL). */

@@ -119,20 +119,7 @@ export const GRU_CELL: GateBlockCell = {
       const us = g.us(u, s);
       return [
         '    {',
-        '      var dyv = 0.0;',
-        '      var zg = 0.0;',
-        '      var rg = 0.0;',
-        '      var gg = 0.0;',
-        '      var hp = 0.0;',
-        // units j ≥ H read zeros, not the clamped column H − 1 that its owner overwrites (gate-block-gpu-wgsl.ts)
-        `      if (${g.valid(u, s)}) {`,
-        `        dyv = Y[row${s}];`,
-        `        let gr = row${s} * cG + jc${u};`,
-        '        zg = GATES[gr];',
-        `        rg = GATES[gr + ${H}u];`,
-        `        gg = GATES[gr + ${2 * H}u];`,
-        `        if (t > 0u) { hp = AUX[(row${s} - u.B) * cH + jc${u}]; }`,
-        '      }',
+        ...g.backwardReads(u, s, ['zg', 'rg', 'gg'], { prev: 'hp' }),
         `      let dh = carry[${us}] + dyv * wo${u};`,
         `      dp[${g.idx(u, KZ, s)}] = dh * (gg - hp) * zg * (1.0 - zg);`,
         `      dp[${g.idx(u, KR, s)}] = 0.0;`,
