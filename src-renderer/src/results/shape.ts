@@ -15,6 +15,7 @@ import {
   MASTER_ALPHA_FLOOR, aggregateByKey, boxStats, constTau, fitEnvelope, meanStd, olsLine,
   type BoxStats, type KeyedStat, type LineFit, type Stat,
 } from './stats';
+import type { AlphaPoint } from '../../../src-shared/theory-rule';
 import { theoryNs, theoryParams } from './theory-rule';
 
 /** A finished run with its stored result. */
@@ -29,13 +30,8 @@ export interface SeedDiag {
   d: RunDiagnostics;
 }
 
-export interface AlphaPoint {
-  seed: number;
-  ell: number;
-  alpha: number;
-  sigma: number;
-  reliable: boolean;
-}
+/** One tail estimate of one lag and seed (the theory rule's, src-shared/theory-rule.ts). */
+export type { AlphaPoint };
 
 export interface MasterPoint {
   seed: number;
