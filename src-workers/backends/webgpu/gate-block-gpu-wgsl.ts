@@ -415,6 +415,16 @@ ${spec.epilogue ?? ''}
     return `vb${s} && ok${u}`;
   }
 
+  /** `writes` of (unit u, sequence s) to its element `hr` of a [rows][H] buffer, under valid(u, s). */
+  rowWrites(u: number, s: number, writes: readonly string[]): string[] {
+    return [`      if (${this.valid(u, s)}) {`, `        let hr = row${s} * cH + j${u};`, ...writes, '      }'];
+  }
+
+  /** The tangent step's outputs of (unit u, sequence s): v_t (`vv`) and, when asked for, h_t (`hv`). */
+  tangentWrites(u: number, s: number): string[] {
+    return this.rowWrites(u, s, ['        V[hr] = vv;', '        if (u.hid != 0u) { HID[hr] = hv; }']);
+  }
+
   /**
    * The backward step's reads for (unit u, sequence s): `dyv` = ∂L/∂ŷ of the
    * row, the gate values `gates` (blocks 0, 1, … of the forward's GATES row)

@@ -79,10 +79,7 @@ export const GRU_CELL: GateBlockCell = {
         `      let hp = hst[${us}];`,
         '      let hv = hp + zg * (gg - hp);',
         `      hst[${us}] = hv;`,
-        `      if (${g.valid(u, s)}) {`,
-        `        let hr = row${s} * cH + j${u};`,
-        ...writes,
-        '      }',
+        ...g.rowWrites(u, s, writes),
         '    }',
       ].join('\n');
     });
@@ -202,11 +199,7 @@ export const GRU_CELL: GateBlockCell = {
         '      let hv = hp + zg * (gg - hp);',
         `      hst[${us}] = hv;`,
         `      vst[${us}] = vv;`,
-        `      if (${g.valid(u, s)}) {`,
-        `        let hr = row${s} * cH + j${u};`,
-        '        V[hr] = vv;',
-        '        if (u.hid != 0u) { HID[hr] = hv; }',
-        '      }',
+        ...g.tangentWrites(u, s),
         '    }',
       ].join('\n');
     });

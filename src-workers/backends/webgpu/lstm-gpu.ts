@@ -71,10 +71,7 @@ export const LSTM_CELL: GateBlockCell = {
         '      let hv = og * tc;',
         `      cst[${us}] = cn;`,
         `      hst[${us}] = hv;`,
-        `      if (${g.valid(u, s)}) {`,
-        `        let hr = row${s} * cH + j${u};`,
-        ...writes,
-        '      }',
+        ...g.rowWrites(u, s, writes),
         '    }',
       ].join('\n');
     });
@@ -168,11 +165,7 @@ export const LSTM_CELL: GateBlockCell = {
         `      dcs[${us}] = dct;`,
         `      hst[${us}] = hv;`,
         `      vst[${us}] = vv;`,
-        `      if (${g.valid(u, s)}) {`,
-        `        let hr = row${s} * cH + j${u};`,
-        '        V[hr] = vv;',
-        '        if (u.hid != 0u) { HID[hr] = hv; }',
-        '      }',
+        ...g.tangentWrites(u, s),
         '    }',
       ].join('\n');
     });
