@@ -142,6 +142,16 @@ function gateValue(sp: GatedKernelSpec): string {
   return sp.G === 0 ? 'CONST_S' : sp.G === 1 ? 'sg[s]' : 'sigmoid_s(pac[q])';
 }
 
+/** Entry point of every gated kernel: lane, the workgroup's first sequence b0, the call's B and T. */
+function mainHead(sp: GatedKernelSpec): string {
+  return `@compute @workgroup_size(${sp.WG})
+fn main(@builtin(local_invocation_id) lv: vec3<u32>, @builtin(workgroup_id) wv: vec3<u32>) {
+  let lid = lv.x;
+  let b0 = wv.x * S;
+  let B = u.B;
+  let T = u.T;`;
+}
+
 /**
  * x_t of the workgroup's sequences into xs (zeros beyond B). Called for t = 0
  * before the loop, then for t + 1 once step t has read xs (after its first
@@ -182,12 +192,7 @@ ${workgroupReduction('r1', nSeg * sp.S, sp.WG)}
 ${ln ? workgroupReduction('r2', sp.S, sp.WG) : ''}
 ${STAGE_X_FN}
 
-@compute @workgroup_size(${sp.WG})
-fn main(@builtin(local_invocation_id) lv: vec3<u32>, @builtin(workgroup_id) wv: vec3<u32>) {
-  let lid = lv.x;
-  let b0 = wv.x * S;
-  let B = u.B;
-  let T = u.T;
+${mainHead(sp)}
   for (var i = lid; i < S * H; i += WG) { hs[i] = 0.0; }
   stage_x(0u, B, b0, lid);
   workgroupBarrier();
@@ -364,12 +369,7 @@ var<workgroup> dAs: array<f32, ${sp.S * sp.H}>;
 ${diag ? `var<workgroup> dPs: array<f32, ${sp.S * sp.H}>;` : ''}
 ${nSeg > 0 ? workgroupReduction('rd', nSeg * sp.S, sp.WG) : ''}
 
-@compute @workgroup_size(${sp.WG})
-fn main(@builtin(local_invocation_id) lv: vec3<u32>, @builtin(workgroup_id) wv: vec3<u32>) {
-  let lid = lv.x;
-  let b0 = wv.x * S;
-  let B = u.B;
-  let T = u.T;
+${mainHead(sp)}
   for (var i = lid; i < S * H; i += WG) { carry[i] = 0.0; }
   var c0: array<f32, SJ>;   // dh (1 − s)
   var dl: array<f32, SJ>;   // ∂L/∂LN(a)
@@ -505,12 +505,7 @@ ${nSeg > 0 ? workgroupReduction('r1', nSeg * sp.S, sp.WG) : ''}
 ${ln ? workgroupReduction('r2', 2 * sp.S, sp.WG) : ''}
 ${STAGE_X_FN}
 
-@compute @workgroup_size(${sp.WG})
-fn main(@builtin(local_invocation_id) lv: vec3<u32>, @builtin(workgroup_id) wv: vec3<u32>) {
-  let lid = lv.x;
-  let b0 = wv.x * S;
-  let B = u.B;
-  let T = u.T;
+${mainHead(sp)}
   for (var i = lid; i < S * H; i += WG) { hs[i] = 0.0; vs[i] = 0.0; }
   stage_x(0u, B, b0, lid);
   workgroupBarrier();
