@@ -86,6 +86,27 @@ export function loadMuUnits(api: Api, rec: RunRecord): Promise<Float64Array[]> {
 /** runs per getRunResults call: a few calls in flight, so progress moves and decoding overlaps the host's reads */
 const BATCH = 5;
 
+/** `list` in consecutive batches of BATCH. */
+function inBatches<T>(list: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let k = 0; k < list.length; k += BATCH) out.push(list.slice(k, k + BATCH));
+  return out;
+}
+
+/** One batch's results, promised before the batch is fetched, with the handles that settle them. */
+interface PendingBatch {
+  all: Promise<(RunResult | null)[]>;
+  resolve: (got: (RunResult | null)[]) => void;
+  reject: (e: unknown) => void;
+}
+
+function pendingBatch(): PendingBatch {
+  let resolve!: PendingBatch['resolve'];
+  let reject!: PendingBatch['reject'];
+  const all = new Promise<(RunResult | null)[]>((res, rej) => { resolve = res; reject = rej; });
+  return { all, resolve, reject };
+}
+
 /**
  * The learning curves and gate statistics of the runs that have a result
  * (runId → curves; a run whose result is gone is left out), fetched by
@@ -101,14 +122,11 @@ export async function loadRunCurves(api: Api, runs: readonly RunRecord[], concur
     if (hit && hit.key === runKey(rec)) pending.set(rec.id, hit.curves);
     else missing.push(rec);
   }
-  const batches: RunRecord[][] = [];
-  for (let k = 0; k < missing.length; k += BATCH) batches.push(missing.slice(k, k + BATCH));
+  const batches = inBatches(missing);
   const settle = batches.map((batch) => {
-    let resolve!: (got: (RunResult | null)[]) => void;
-    let reject!: (e: unknown) => void;
-    const all = new Promise<(RunResult | null)[]>((res, rej) => { resolve = res; reject = rej; });
+    const p = pendingBatch();
     batch.forEach((rec, k) => {
-      const curves = all.then((got) => {
+      const curves = p.all.then((got) => {
         const r = got[k];
         return r ? markRaw({ curve: markRaw(r.curve), gateStats: markRaw(r.gateStats) }) : null;
       });
@@ -120,7 +138,7 @@ export async function loadRunCurves(api: Api, runs: readonly RunRecord[], concur
       curveCache.delete(rec.id);
       curveCache.set(rec.id, { key: runKey(rec), curves });
     });
-    return { resolve, reject };
+    return p;
   });
   while (curveCache.size > CACHE_MAX) curveCache.delete(curveCache.keys().next().value!);
   let next = 0;
@@ -183,20 +201,17 @@ export async function loadRunResults(
     } else missing.push(i);
   });
   progress(done, want.length);
-  const batches: number[][] = [];
-  for (let k = 0; k < missing.length; k += BATCH) batches.push(missing.slice(k, k + BATCH));
+  const batches = inBatches(missing);
   // announce every batch's runs as in flight at once, so a concurrent caller waits instead of fetching again
   const settle = batches.map((idx) => {
-    let resolve!: (got: (RunResult | null)[]) => void;
-    let reject!: (e: unknown) => void;
-    const all = new Promise<(RunResult | null)[]>((res, rej) => { resolve = res; reject = rej; });
+    const p = pendingBatch();
     idx.forEach((i, k) => {
       const rec = want[i]!;
-      const entry = { key: runKey(rec), result: all.then((got) => got[k] ?? null) };
+      const entry = { key: runKey(rec), result: p.all.then((got) => got[k] ?? null) };
       entry.result.catch(() => {});
       inflight.set(rec.id, entry);
     });
-    return { resolve, reject };
+    return p;
   });
   let next = 0;
   let failed = false;
