@@ -118,14 +118,22 @@ function gaussians(rng: Rng, n: number, scale: number): Float32Array {
 
 interface Batch { x: Float32Array; dyhat: Float32Array; yhat: Float32Array; B: number; T: number }
 
-/** Time `reps` training steps and evaluation forwards (after one of each untimed: pipelines, buffers warm). */
+/**
+ * Time `reps` training steps and evaluation forwards (after one of each
+ * untimed: pipelines, buffers warm), the inputs gathered on the device as in
+ * a training run (train-inputs.ts), or uploaded from the host where the
+ * device cannot hold them.
+ */
 async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: number; evalFwd: number }> {
+  const store = await m.createResidentInputs(b.B);
+  store?.write(0, b.B, b.x);
+  const rows = store ? Int32Array.from({ length: b.B }, (_, i) => i) : undefined;
   const step = async () => {
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: true });
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: true, rows });
     await m.backward(b.dyhat);
   };
   await step();
-  await m.forward(b.x, b.B, b.T, b.yhat, { train: false });
+  await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
   const train: number[] = [];
   const evalFwd: number[] = [];
   for (let r = 0; r < reps; r++) {
@@ -133,7 +141,7 @@ async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: 
     await step();
     train.push((performance.now() - t0) / 1000);
     t0 = performance.now();
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: false });
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
     evalFwd.push((performance.now() - t0) / 1000);
   }
   for (const v of b.yhat) if (!Number.isFinite(v)) throw new Error('non-finite output');

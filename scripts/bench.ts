@@ -83,6 +83,8 @@ interface Options {
   gpuWg: number | undefined;
   /** a bench:gpu-tune JSON: each architecture runs with its `best` kernel shape */
   gpuTuning: string | undefined;
+  /** feed every batch from the host even where the model could keep its inputs (TrainOptions.residentInputs = false) */
+  hostInputs: boolean;
 }
 
 const fail = failWith('bench');
@@ -91,13 +93,14 @@ const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--model
   + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n'
   + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
   + '[--gpu-wg N] (threads per workgroup, a power of two)\n'
-  + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n';
+  + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n'
+  + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
-    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined,
+    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined, hostInputs: false,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -130,6 +133,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--gpu-tuning': o.gpuTuning = r.value(); break;
+      case '--host-inputs': o.hostInputs = true; break;
       case '--kernels': o.kernels = r.choice(['auto', 'wasm', 'ts'] as const); break;
       case '--memory': o.memory = true; break;
       case '--no-memory': o.memory = false; break;
@@ -231,6 +235,8 @@ interface ArchResult {
   full_run_epochs: number | null;
   /** the WebGPU kernel shape the model ran with (null on the CPU) */
   gpu_kernel_shape: GpuKernelShape | null;
+  /** the inputs were kept on the device (src-workers/engine/train-inputs.ts), not generated and uploaded per batch */
+  resident_inputs: boolean;
 }
 
 interface Backend {
@@ -261,6 +267,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       kernels: o.kernels,
       ...(be.createModel ? { createModel: be.createModel } : {}),
       ...(o.evalBatch ? { evalBatch: o.evalBatch } : {}),
+      ...(o.hostInputs ? { residentInputs: false } : {}),
       hooks: {
         shouldStop: () => {
           batchStart = performance.now();
@@ -342,6 +349,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       reference_s: ref,
       speedup: ref !== null ? ref / med : null,
       gpu_kernel_shape: (r.model as { tuning?: GpuKernelShape }).tuning ?? null,
+      resident_inputs: r.residentInputs,
     };
   } finally {
     r.model.dispose?.();
@@ -473,7 +481,8 @@ async function main(): Promise<void> {
   const header = ['model', 'kernels', 'epoch s', 'updates s', 'eval s', 'CPU s', 'diagnostics s', `run (${full.epochs} ep.)`,
     ...(o.backend === 'cpu' ? ['ref s', 'speed-up', 'peak RSS MB'] : []), ...(anyVsCpu ? ['vs CPU'] : [])];
   const rows = results.map((r) => [
-    r.arch, r.gpu_kernel_shape ? `${r.kernels} (S ${r.gpu_kernel_shape.seqsPerWorkgroup}, WG ${r.gpu_kernel_shape.workgroupSize})` : r.kernels,
+    r.arch, r.gpu_kernel_shape
+      ? `${r.kernels} (S ${r.gpu_kernel_shape.seqsPerWorkgroup}, WG ${r.gpu_kernel_shape.workgroupSize}${r.resident_inputs ? '' : ', host inputs'})` : r.kernels,
     `${fmt(r.epoch_median_s, 3)}${r.epoch_extrapolated ? '*' : ''}`, fmt(r.train_median_s, 3), fmt(r.eval_median_s, 3),
     fmt(r.epoch_cpu_median_s, 3), `${fmt(r.diagnostics_s, 2)}${r.diagnostics_extrapolated ? '*' : ''}`, duration(r.full_run_estimate_s),
     ...(o.backend === 'cpu' ? [fmt(r.reference_s, 2), r.speedup === null ? '-' : `${r.speedup.toFixed(1)}x`, fmt(r.peak_rss_mb, 0)] : []),
@@ -515,6 +524,7 @@ async function main(): Promise<void> {
     gpu_tuning: o.backend === 'webgpu'
       ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default', from_file: o.gpuTuning ?? null }
       : null,
+    host_inputs: o.hostInputs,
     kernels: o.kernels,
     eval_batch: o.evalBatch ?? 'default',
     timed_epochs: o.epochs,

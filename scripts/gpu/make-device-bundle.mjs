@@ -115,11 +115,12 @@ if [ ! -f "$DAWN" ]; then unxz_to "$DAWN.xz" "$DAWN"; fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   export LD_LIBRARY_PATH="$HERE/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-# The NVIDIA driver's ICD where the loader would not look (containers mount it under /usr/local/nvidia).
-if [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ]; then
-  for f in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
-    if [ -f "$f" ]; then export VK_DRIVER_FILES="$f"; break; fi
-  done
+# The NVIDIA driver's manifest is left to the loader's search; without a display the scripts themselves
+# point the loader at the driver's EGL library (src-workers/backends/webgpu/nvidia-headless.ts); only a
+# manifest mounted where the loader would not look (/usr/local/nvidia, containers) is named here.
+if [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ] && [ -z "$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null)" ] \
+   && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && ! grep -q libGLX_nvidia /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "(no nvidia-smi)"
 echo "node $("$HERE/node" --version); VK_DRIVER_FILES=\${VK_DRIVER_FILES:-unset}"

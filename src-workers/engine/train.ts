@@ -42,6 +42,11 @@
  * awaited (TrainableModel: a GPU pass ends with a read-back); for the
  * synchronous CPU models that is one microtask per pass, and the results are
  * those of the synchronous loop bit for bit.
+ *
+ * Inputs (train-inputs.ts): a model that can hold them (the WebGPU models)
+ * gets the training set once and each epoch's validation set, generated while
+ * its device computes, and gathers every batch on the device; otherwise each
+ * batch is generated on the host. The same sequences either way.
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { GateStatRow, LearningCurveRow } from '../../src-shared/results';
@@ -49,10 +54,11 @@ import { createKernels, isArenaExhausted, MAX_WASM_CAPACITY_FLOATS, type Kernels
 import type { FloatArray, Precision } from './kernels/types';
 import { createInitialisedModel } from './models/index';
 import { initParams } from './models/params';
-import { RECORDED_TERMS, type ModelShape, type TrainableModel } from './models/types';
+import { RECORDED_TERMS, type MaybePromise, type ModelShape, type TrainableModel } from './models/types';
 import { clipGradNorm, createOptimizer } from './optim';
 import { deriveSeed, Rng } from './rng';
 import { SyntheticTask, type DataSet } from './task';
+import { createRunInputs, type RunInputs } from './train-inputs';
 
 export interface TrainHooks {
   /** called after every completed epoch */
@@ -75,6 +81,12 @@ export interface TrainOptions {
    * The run is then float32 (`precision` and `kernels` are ignored).
    */
   createModel?: CreateModelHook;
+  /**
+   * Keep the training and validation inputs on the model's device when it
+   * offers that (train-inputs.ts; default true). The numbers are the same
+   * either way; false feeds every batch from the host.
+   */
+  residentInputs?: boolean;
 }
 
 /** A model factory for TrainOptions.createModel (parameters may be left uninitialised). */
@@ -91,6 +103,8 @@ export interface TrainResult {
   model: TrainableModel;
   task: SyntheticTask;
   kernelsName: string;
+  /** the inputs were gathered on the model's device (train-inputs.ts), not fed from the host */
+  residentInputs: boolean;
 }
 
 export const INIT_STREAM = 0x1417;
@@ -266,6 +280,27 @@ export async function trainRun(
   const optimizer = createOptimizer(cfg, P);
   const lastGood = Float64Array.from(params.subarray(0, P));
 
+  let inputs: RunInputs;
+  try {
+    inputs = await createRunInputs(model, task, { nTrain: N, nVal, T, D: cfg.D, batchesPerEpoch: Math.ceil(N / bs) }, x, y, maxBatch, opts.residentInputs ?? true);
+  } catch (err) {
+    model.dispose?.();
+    throw err;
+  }
+
+  /**
+   * Await a pass, doing the inputs' host work meanwhile: a GPU pass has
+   * submitted its work before it first awaits, so that work overlaps the
+   * device's (for a synchronous CPU pass it simply follows).
+   */
+  const overlapped = async (pass: MaybePromise<void>): Promise<void> => {
+    try {
+      inputs.background();
+    } finally {
+      await pass;
+    }
+  };
+
   const perm = new Int32Array(N);
   const valIds = Int32Array.from({ length: nVal }, (_, i) => i);
   const shuffleRng = new Rng(0);
@@ -286,9 +321,8 @@ export async function trainRun(
     let syy = 0;
     for (let start = 0; start < n; start += evalBatch) {
       const B = Math.min(evalBatch, n - start);
-      const sub = ids.subarray(start, start + B);
-      task.fill(set, epoch, sub, B, x, y);
-      await model.forward(x, B, T, yhat, { train: false });
+      const rows = inputs.batch(set, epoch, ids.subarray(start, start + B), B, x, y);
+      await model.forward(x, B, T, yhat, { train: false, rows });
       const m = T * B;
       for (let i = 0; i < m; i++) {
         const yi = y[i]!;
@@ -306,8 +340,8 @@ export async function trainRun(
     termSums.fill(0);
     for (let start = 0; start < B0; start += recordChunk) {
       const B = Math.min(recordChunk, B0 - start);
-      task.fill('train', 0, perm.subarray(start, start + B), B, x, y);
-      await model.forward(x, B, T, yhat, { train: false, record });
+      const rows = inputs.batch('train', 0, perm.subarray(start, start + B), B, x, y);
+      await model.forward(x, B, T, yhat, { train: false, record, rows });
       const m = T * B * cfg.H;
       for (let k = 0; k < terms.length; k++) {
         const a = record[terms[k]!]!;
@@ -331,6 +365,7 @@ export async function trainRun(
       for (let i = 0; i < N; i++) perm[i] = i;
       shuffleRng.reseed(deriveSeed(seed, SHUFFLE_STREAM, epoch));
       shuffleRng.shuffle(perm);
+      inputs.beginEpoch(epoch);
 
       let sseTrain = 0;
       for (let start = 0; start < N; start += bs) {
@@ -341,8 +376,8 @@ export async function trainRun(
         const B = Math.min(bs, N - start);
         if (start === 0 && gateEvery > 0 && epoch % gateEvery === 0) await recordGateStats(epoch, B);
 
-        task.fill('train', 0, perm.subarray(start, start + B), B, x, y);
-        await model.forward(x, B, T, yhat, { train: true });
+        const rows = inputs.batch('train', 0, perm.subarray(start, start + B), B, x, y);
+        await overlapped(model.forward(x, B, T, yhat, { train: true, rows }));
         const m = T * B;
         const scale = 2 / m;
         let sse = 0;
@@ -355,7 +390,7 @@ export async function trainRun(
           diverged = true;
           break epochs;
         }
-        await model.backward(dyhat);
+        await overlapped(model.backward(dyhat));
         const norm = clipGradNorm(grads, cfg.grad_clip, P);
         if (!Number.isFinite(norm)) {
           diverged = true;
@@ -395,5 +430,5 @@ export async function trainRun(
     divergedEpoch = curve.length; // the epoch in progress
     params.set(lastGood);
   }
-  return { curve, gateStats, diverged, divergedEpoch, cancelled, model, task, kernelsName: model.kernels.name };
+  return { curve, gateStats, diverged, divergedEpoch, cancelled, model, task, kernelsName: model.kernels.name, residentInputs: inputs.resident };
 }

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { useHeadlessNvidiaDriver } from '../backends/webgpu/nvidia-headless';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { ComputeBackend } from '../../src-shared/results';
 import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
@@ -56,6 +57,8 @@ export function defaultWorkerCount(tasks: number): number {
 }
 
 export function createRunPool(opts: RunPoolOptions = {}): RunPool {
+  // a worker's process.env is its own copy: the Vulkan driver choice must be made in this thread's (the OS's) environment
+  useHeadlessNvidiaDriver();
   const threads = opts.workers ?? availableParallelism();
   const stopBuf = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stopBuf);

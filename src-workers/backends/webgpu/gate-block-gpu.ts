@@ -30,6 +30,7 @@ import { checkBatch, gateBlockLayout, gateBlockOffsets, type GateBlockOffsets } 
 import type { Arch, ForwardOptions, ModelShape, ParamLayout } from '../../engine/models/types';
 import { RECORDED_TERMS } from '../../engine/models/types';
 import { reductions, type Reductions } from './reductions';
+import { GpuResidentInputs, loadInputs } from './resident-inputs';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
@@ -148,6 +149,8 @@ export class GateBlockGpuModel implements GpuModel {
   /** batch and length of the last forward(train: true), consumed by backward() */
   private trained: { B: number; T: number } | null = null;
   private disposed = false;
+  /** the store forward()'s `rows` option gathers from (createResidentInputs) */
+  private resident: GpuResidentInputs | null = null;
 
   constructor(private readonly ctx: GpuContext, readonly shape: ModelShape, opts: GpuModelOptions, private readonly cell: GateBlockCell) {
     if (shape.arch !== cell.arch) throw new Error(`${cell.arch} GPU model: arch '${shape.arch}' is not '${cell.arch}'`);
@@ -355,12 +358,12 @@ export class GateBlockGpuModel implements GpuModel {
     const regions: ReadRegion[] = [{ buf: this.bY, n, into: yhat }];
     let evalX: GPUBuffer | null = null;
     if (opts.train) {
-      writeFloats(ctx, this.bXtrain, x, 0, n * this.D);
+      loadInputs(ctx, enc, this.bXtrain, x, B, T, this.D, opts.rows, this.resident);
       this.kTrain.encode(enc, this.groups(B), [this.bXtrain, this.bP, this.bY, this.bGates, this.bHs, this.bAux, this.bLnc], [B, T, 0, 0]);
       if (opts.hidden) regions.push({ buf: this.bHs, n: n * H, into: opts.hidden });
       if (record) evalX = this.bXtrain; // the §4.1 terms from an evaluation pass over the same inputs
     } else {
-      writeFloats(ctx, this.bXeval, x, 0, n * this.D);
+      loadInputs(ctx, enc, this.bXeval, x, B, T, this.D, opts.rows, this.resident);
       evalX = this.bXeval;
     }
     if (evalX) {
@@ -441,10 +444,20 @@ export class GateBlockGpuModel implements GpuModel {
     this.lazy.clear();
   }
 
+  async createResidentInputs(capacity: number): Promise<GpuResidentInputs | null> {
+    this.live();
+    this.resident?.dispose();
+    this.resident = null;
+    this.resident = await GpuResidentInputs.create(this.ctx, capacity, this.maxT, this.D, this.maxBatch);
+    return this.resident;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.trained = null;
+    this.resident?.dispose();
+    this.resident = null;
     this.release();
   }
 

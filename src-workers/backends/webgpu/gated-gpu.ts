@@ -37,6 +37,7 @@ import {
   type GatedKernelSpec, type GatedOffsets, type KernelSource,
 } from './gated-gpu-wgsl';
 import { reductions } from './reductions';
+import { GpuResidentInputs, loadInputs } from './resident-inputs';
 import { createStorage, encodeClear, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
 import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
@@ -212,7 +213,6 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     live();
     checkBatch(B, T, maxBatch, maxT);
     const n = T * B;
-    checkLen('x', x, n * D);
     checkLen('yhat', yhat, n);
     const rec = fo.record;
     const leak = rec?.['leak'];
@@ -231,7 +231,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     ];
     if (fo.train) {
       trained = null;
-      writeFloats(ctx, xC, x, 0, n * D);
+      loadInputs(ctx, enc, xC, x, B, T, D, fo.rows, resident);
       encodeClear(enc, hC, 0, B * H); // h_{−1} = 0
       const bufs = [xC, pBuf, yBuf, hC, aC];
       if (lnC) bufs.push(lnC);
@@ -240,7 +240,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
       // what the caller also asked for: the evaluation kernel on the same inputs (same ŷ)
       if (flags !== 0) kFwdEval.encode(enc, groups(B), evalBuffers(xC), [B, T, flags, 0]);
     } else {
-      writeFloats(ctx, xE, x, 0, n * D);
+      loadInputs(ctx, enc, xE, x, B, T, D, fo.rows, resident);
       kFwdEval.encode(enc, groups(B), evalBuffers(xE), [B, T, flags, 0]);
     }
     if (fo.hidden) regions.push({ buf: out(0, n * H), n: n * H, into: fo.hidden });
@@ -307,10 +307,21 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     await readRegions(ctx, regions, enc);
   }
 
+  let resident: GpuResidentInputs | null = null;
+  async function createResidentInputs(capacity: number): Promise<GpuResidentInputs | null> {
+    live();
+    resident?.dispose();
+    resident = null;
+    resident = await GpuResidentInputs.create(ctx, capacity, maxT, D, maxBatch);
+    return resident;
+  }
+
   function dispose(): void {
     if (disposed) return;
     disposed = true;
     trained = null;
+    resident?.dispose();
+    resident = null;
     for (const b of owned.splice(0)) b.destroy();
   }
 
@@ -325,6 +336,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     forward,
     backward,
     tangent,
+    createResidentInputs,
     dispose,
     tuning: { workgroupSize: WG, seqsPerWorkgroup: S },
     get deviceBuffers(): readonly GPUBuffer[] { return owned; },

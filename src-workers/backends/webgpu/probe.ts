@@ -25,6 +25,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isSoftwareAdapter, type WebGpuProbe } from '../select';
+import { useHeadlessNvidiaDriver } from './nvidia-headless';
 
 export type { WebGpuProbe } from '../select';
 
@@ -164,6 +165,7 @@ let cached: Promise<WebGpuProbe> | null = null;
 
 /** The WebGPU adapter of this machine, probed once per process (in a child, with a timeout). */
 export function probeWebGpu(): Promise<WebGpuProbe> {
+  useHeadlessNvidiaDriver(); // this process's environment, which the child (and the run workers) inherit
   cached ??= runWebGpuProbe();
   return cached;
 }

@@ -29,6 +29,7 @@
 /// <reference types="@webgpu/types" />
 import type { GpuAdapterDescription, GpuContext, GpuLimits } from './types';
 import { isSoftwareAdapter } from '../select';
+import { useHeadlessNvidiaDriver } from './nvidia-headless';
 
 // GPUBufferUsage / GPUMapMode values (WebGPU spec), so no globals are needed.
 const MAP_READ = 0x0001;
@@ -96,6 +97,7 @@ export async function openGpu(): Promise<GpuContext> {
   } catch (err) {
     throw new Error(`WebGPU is unavailable: the webgpu module could not be loaded (${(err as Error).message})`);
   }
+  useHeadlessNvidiaDriver(); // effective on the main thread; the pool and the probe apply it there for workers
   const gpu = mod.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('WebGPU is unavailable: no adapter (no Vulkan driver, or none that Dawn accepts)');

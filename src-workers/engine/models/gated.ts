@@ -207,6 +207,7 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
 
   function forward(x: A, B: number, T: number, yhat: A, fo: ForwardOptions<A>): void {
     checkSizes(B, T);
+    if (fo.rows) throw new Error('CPU model: forward() takes x (no resident inputs on the CPU)');
     const train = fo.train;
     const rec = fo.record;
     const leak = rec ? rec['leak'] : undefined;

@@ -94,6 +94,7 @@ export abstract class GateBlockModel<A extends FloatArray> implements Model<A> {
 
   forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void {
     checkBatch(B, T, this.maxBatch, this.maxT);
+    if (opts.rows) throw new Error('CPU model: forward() takes x (no resident inputs on the CPU)');
     const { kernels: k, H, off } = this;
     const n = T * B;
     this.trained = null;

@@ -82,6 +82,27 @@ export interface ForwardOptions<A extends FloatArray = FloatArray> {
   record?: RecordedTerms<A>;
   /** when given, receives the hidden states h_t, [T][B][H] */
   hidden?: A;
+  /**
+   * Take the B input sequences from the model's resident inputs
+   * (createResidentInputs), sequences rows[0..B), instead of `x` (not read).
+   */
+  rows?: ArrayLike<number>;
+}
+
+/**
+ * Input sequences held where the model computes (a GPU model's device
+ * memory), written once and gathered by sequence index in forward() (its
+ * `rows` option): the training set need not be generated and copied again
+ * every epoch.
+ */
+export interface ResidentInputs {
+  /** sequences the store holds (indices 0 … capacity−1) */
+  readonly capacity: number;
+  /**
+   * Store x, time-major [T][count][D] as task.fill writes a batch, as
+   * sequences first … first+count−1.
+   */
+  write(first: number, count: number, x: Float32Array): void;
 }
 
 export interface Model<A extends FloatArray = FloatArray> {
@@ -149,6 +170,12 @@ export interface TrainableModel<A extends FloatArray = FloatArray> {
   forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): MaybePromise<void>;
   backward(dyhat: A): MaybePromise<void>;
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): MaybePromise<void>;
+  /**
+   * Where the backend offers it: a store of `capacity` input sequences of
+   * the model's maxT steps (replacing an earlier one) for forward()'s `rows`
+   * option; null when it does not fit (the caller passes x as usual).
+   */
+  createResidentInputs?(capacity: number): Promise<ResidentInputs | null>;
   /** release backend resources (GPU buffers); the model is unusable afterwards */
   dispose?(): void;
 }

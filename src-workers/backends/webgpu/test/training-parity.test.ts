@@ -50,3 +50,31 @@ describe.skipIf(!ctx)('GPU training reproduces the CPU learning curve', () => {
     });
   }
 });
+
+/**
+ * Resident inputs (train-inputs.ts) change where a batch's inputs come from,
+ * not what they are: a GPU run with them gives the host-fed GPU run's curve,
+ * gate statistics and final parameters bit for bit. The shapes leave every
+ * remainder: 13 training sequences in batches of 6 (a last batch of 1), 256
+ * validation sequences in evaluation passes of 64 and in slices of 43.
+ */
+describe.skipIf(!ctx)('GPU training with resident inputs is the host-fed run', () => {
+  const odd: ExperimentConfig = { ...cfg, Nseq_train: 13, epochs: 2 };
+  for (const arch of ARCHS) {
+    it(`${arch}: identical curve, gate statistics and parameters`, async () => {
+      const createModel = async (shape: Parameters<typeof createGpuModel>[1], o: { maxBatch: number; maxT: number }) => createGpuModel(ctx!, shape, o);
+      const fed = await trainRun(odd, arch, 11, { createModel, residentInputs: false });
+      const res = await trainRun(odd, arch, 11, { createModel });
+      try {
+        expect(fed.residentInputs).toBe(false);
+        expect(res.residentInputs).toBe(true);
+        expect(res.curve).toEqual(fed.curve);
+        expect(res.gateStats).toEqual(fed.gateStats);
+        expect(Array.from(res.model.params)).toEqual(Array.from(fed.model.params));
+      } finally {
+        fed.model.dispose?.();
+        res.model.dispose?.();
+      }
+    });
+  }
+});
