@@ -14,6 +14,10 @@
  *             out/main/noise-lab-worker.js, the interactive pool's worker (noise
  *             lab), found by the service beside run-unit-worker.js (in
  *             development: src-workers/tasks/noise-lab-worker.mjs)
+ *             and src-workers/tasks/diagnostics-worker.ts →
+ *             out/main/diagnostics-worker.js, a GPU run's diagnostics lag
+ *             thread, found beside the bundle's code (in development:
+ *             src-workers/tasks/diagnostics-worker.mjs)
  *   preload   src-preload/index.ts → out/preload/index.cjs: ONE CommonJS file,
  *             because a sandboxed preload cannot be an ES module nor load chunks
  *             (it may only require 'electron'); the build test checks this
@@ -142,6 +146,7 @@ export default defineConfig({
           main: resolve(root, 'src-main/electron/main.ts'),
           'run-unit-worker': resolve(root, 'src-workers/tasks/run-unit.ts'),
           'noise-lab-worker': resolve(root, 'src-workers/tasks/noise-lab-task.ts'),
+          'diagnostics-worker': resolve(root, 'src-workers/tasks/diagnostics-worker.ts'),
         },
       },
     },

@@ -51,8 +51,9 @@ import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
 import type { KernelsKind } from '../src-workers/engine/backend';
 import { runDiagnostics } from '../src-workers/engine/diagnostics/run-diagnostics';
+import { threadedLagExecutor } from '../src-workers/tasks/diagnostics-threads';
 import { trainEvalSize, trainRun, valSetSize, type CreateModelHook, type TrainResult } from '../src-workers/engine/train';
-import { webgpuModelHook } from '../src-workers/tasks/run-unit';
+import { defaultDiagnosticsThreads, webgpuModelHook } from '../src-workers/tasks/run-unit';
 import type { GpuKernelShape } from '../src-workers/backends/webgpu/types';
 
 /** PyTorch reference, one CPU thread, `quick` epoch (seconds, midpoint of the measured range). */
@@ -85,6 +86,8 @@ interface Options {
   gpuTuning: string | undefined;
   /** feed every batch from the host even where the model could keep its inputs (TrainOptions.residentInputs = false) */
   hostInputs: boolean;
+  /** threads of the diagnostics' per-lag work (default: as a run of this backend, run-unit.ts) */
+  diagThreads: number | undefined;
 }
 
 const fail = failWith('bench');
@@ -94,13 +97,14 @@ const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--model
   + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
   + '[--gpu-wg N] (threads per workgroup, a power of two)\n'
   + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n'
-  + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n';
+  + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n'
+  + '  [--diag-threads N]: threads of the diagnostics\' per-lag work (default: as runs do: 1 on the CPU, the cores but one (≤ 8) on the GPU)\n';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
-    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined, hostInputs: false,
+    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined, hostInputs: false, diagThreads: undefined,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -134,6 +138,7 @@ function parseArgs(argv: string[]): Options {
       }
       case '--gpu-tuning': o.gpuTuning = r.value(); break;
       case '--host-inputs': o.hostInputs = true; break;
+      case '--diag-threads': o.diagThreads = r.int(1); break;
       case '--kernels': o.kernels = r.choice(['auto', 'wasm', 'ts'] as const); break;
       case '--memory': o.memory = true; break;
       case '--no-memory': o.memory = false; break;
@@ -320,7 +325,11 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       process.stderr.write(`bench: ${arch}: one diagnostics pass (${seqs}${seqs < full.Nseq_diag ? ` of ${full.Nseq_diag}` : ''} sequences)…\n`);
       let lastDiagBatch = 0;
       const d0 = performance.now();
-      await runDiagnostics(r.model, r.task, { ...full, Nseq_diag: seqs }, { onBatch: () => { lastDiagBatch = performance.now(); } });
+      const threads = diagThreads(o);
+      await runDiagnostics(r.model, r.task, { ...full, Nseq_diag: seqs }, {
+        onBatch: () => { lastDiagBatch = performance.now(); },
+        ...(threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {}),
+      });
       const d1 = performance.now();
       const batches = (lastDiagBatch - d0) / 1000 * (full.Nseq_diag / seqs);
       const stats = (d1 - lastDiagBatch) / 1000;
@@ -372,6 +381,11 @@ function measureMemory(o: Options, arch: ArchName): ChildReport | null {
     process.stderr.write(`bench: cannot read the memory run's report of ${arch}: ${line}\n`);
     return null;
   }
+}
+
+/** The diagnostics' lag threads: --diag-threads, else what a run of this backend uses (run-unit.ts). */
+function diagThreads(o: Options): number {
+  return o.diagThreads ?? (o.backend === 'webgpu' ? defaultDiagnosticsThreads() : 1);
 }
 
 function fmt(v: number | null, digits: number): string {
@@ -495,7 +509,7 @@ async function main(): Promise<void> {
       .filter((t) => t !== '').join(', ');
   const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}${forced ? ` (${forced})` : ''}` : `cpu (kernels ${o.kernels}), one thread`;
   process.stdout.write(`preset ${o.preset} (Nseq_train ${full.Nseq_train}, T ${full.T}, H ${full.H}, batch ${full.batch_size}), backend ${on}, `
-    + `${o.epochs} timed epoch(s) after ${o.warmup} warm-up\n`);
+    + `${o.epochs} timed epoch(s) after ${o.warmup} warm-up${o.diagnostics ? `, diagnostics on ${diagThreads(o)} thread(s)` : ''}\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
   if (partial) {
@@ -525,6 +539,7 @@ async function main(): Promise<void> {
       ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default', from_file: o.gpuTuning ?? null }
       : null,
     host_inputs: o.hostInputs,
+    diag_threads: o.diagnostics ? diagThreads(o) : null,
     kernels: o.kernels,
     eval_batch: o.evalBatch ?? 'default',
     timed_epochs: o.epochs,

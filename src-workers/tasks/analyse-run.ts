@@ -11,7 +11,7 @@
  */
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { ConstTauRecord, LagSummaryRow, MasterFitRecord, RunDiagnostics } from '../../src-shared/results';
-import { runDiagnostics, type DiagnosticTask } from '../engine/diagnostics/run-diagnostics';
+import { runDiagnostics, type DiagnosticTask, type LagExecutorFactory } from '../engine/diagnostics/run-diagnostics';
 import { constTau, fitEnvelope, fitMasterLaw, fitUnitTimescales, type MasterRow } from '../engine/fits';
 import type { FloatArray } from '../engine/kernels/types';
 import type { TrainableModel } from '../engine/models/types';
@@ -62,9 +62,11 @@ export function constTauRecord(s: number): ConstTauRecord {
  */
 export async function analyseRun<A extends FloatArray>(
   model: TrainableModel<A>, task: DiagnosticTask, cfg: ExperimentConfig, arch: ArchName, hooks: AnalyseHooks = {},
+  opts: { lagExecutor?: LagExecutorFactory } = {},
 ): Promise<RunDiagnostics> {
   let perBatch = 0;
   const d = await runDiagnostics(model, task, cfg, {
+    ...(opts.lagExecutor ? { lagExecutor: opts.lagExecutor } : {}),
     onBatch: (done, total) => {
       // done/total count sequences; every batch but the last is full
       if (perBatch === 0) perBatch = done;

@@ -21,12 +21,14 @@
  * webgpu for `auto`), runs on the CPU and says why in `backendNote`. The
  * output names the backend used and the adapter.
  */
+import { availableParallelism } from 'node:os';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import type { ComputeBackend, DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
 import { adapterLabel } from '../backends/select';
 import type { GpuContext, GpuModelFactory, GpuModelOptions } from '../backends/webgpu/types';
 import { trainRun, type CreateModelHook, type TrainResult } from '../engine/train';
 import { analyseRun } from './analyse-run';
+import { threadedLagExecutor } from './diagnostics-threads';
 import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
 
 export interface RunUnitHooks {
@@ -49,6 +51,21 @@ export interface RunUnitOptions {
   cpuFallback?: boolean;
   /** the GPU backend (default: a dynamic import of src-workers/backends/webgpu; tests pass others) */
   loadGpu?: () => Promise<GpuBackendModule>;
+  /**
+   * Threads for the diagnostics' per-lag work of a run trained on the GPU
+   * (diagnostics-threads.ts; default defaultDiagnosticsThreads()). CPU runs
+   * use their own thread: the pool already keeps every core busy.
+   */
+  diagnosticsThreads?: number;
+}
+
+/**
+ * Lag threads of a GPU run's diagnostics: the cores but one, at most 8 (the
+ * μ/ψ work of a `paper` run is then minutes shorter; more threads gain little
+ * on the 128-lag grid and each holds its lags' sample stores).
+ */
+export function defaultDiagnosticsThreads(): number {
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 class DiagnosticsCancelled extends Error {}
@@ -128,12 +145,13 @@ export async function runUnit(
   let cancelled = res.cancelled;
   if ((opts.diagnostics ?? true) && !cancelled) {
     try {
+      const threads = backend === 'webgpu' ? opts.diagnosticsThreads ?? defaultDiagnosticsThreads() : 1;
       diagnostics = await analyseRun(res.model, res.task, config, arch, {
         progress: (stage, done, total) => {
           if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
           hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
         },
-      });
+      }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
       diagnosticsStatus = 'done';
     } catch (err) {
       if (err instanceof DiagnosticsCancelled) {

@@ -22,7 +22,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src-shared/config';
 import { decode } from '../../../src-shared/wire';
+import { runDiagnostics } from '../../../src-workers/engine/diagnostics/run-diagnostics';
+import { createTsKernels } from '../../../src-workers/engine/kernels/ts-kernels';
+import { createInitialisedModel } from '../../../src-workers/engine/models';
+import { SyntheticTask } from '../../../src-workers/engine/task';
+import { threadedLagExecutor } from '../../../src-workers/tasks/diagnostics-threads';
 import { drawStable } from '../../../src-workers/tasks/noise-lab-compute';
 import { createInteractivePool, noiseLabWorkerFileFor } from '../../../src-workers/tasks/interactive-pool';
 import { CONTENT_SECURITY_POLICY } from '../security';
@@ -51,7 +57,7 @@ const read = (rel: string) => readFileSync(join(out, rel), 'utf8');
 
 describe('electron-vite build', () => {
   it('writes the main bundle, the pool worker, the preload and the page, in seconds', () => {
-    for (const f of ['main/main.js', 'main/run-unit-worker.js', 'main/noise-lab-worker.js', 'preload/index.cjs', 'renderer/index.html']) {
+    for (const f of ['main/main.js', 'main/run-unit-worker.js', 'main/noise-lab-worker.js', 'main/diagnostics-worker.js', 'preload/index.cjs', 'renderer/index.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     expect(readdirSync(join(out, 'preload'))).toEqual(['index.cjs']);
@@ -110,7 +116,7 @@ describe('electron-vite build', () => {
     expect(listeners.map(([ch]) => ch)).toEqual(['lw:event', 'lw:menu']);
   });
 
-  it.each(['run-unit-worker.js', 'noise-lab-worker.js'])('the pool worker bundle %s never loads the main bundle or Electron', (entry) => {
+  it.each(['run-unit-worker.js', 'noise-lab-worker.js', 'diagnostics-worker.js'])('the pool worker bundle %s never loads the main bundle or Electron', (entry) => {
     const seen = new Set<string>();
     const bare = new Set<string>();
     const visit = (file: string) => {
@@ -140,6 +146,19 @@ describe('electron-vite build', () => {
     } finally {
       await pool.destroy();
     }
+  });
+
+  it('the built diagnostics lag thread computes what the sources do', async () => {
+    const cfg = {
+      ...DEFAULT_CONFIG, Nseq_diag: 4, T: 20, D: 2, H: 3, lag_min: 1, lag_max: 15, num_lags: 5, N_grid: [10, 40],
+      min_samples_alpha: 30, task_lags: [2], task_coeffs: [0.7],
+    } as ExperimentConfig;
+    const model = createInitialisedModel({ arch: 'gru', D: 2, H: 3, layernorm: true, constS: 0.05 },
+      { kernels: createTsKernels<Float64Array>('f64'), maxBatch: 2, maxT: 20 }, { seed: 1, orthInit: true });
+    const task = new SyntheticTask(cfg, 5);
+    const here = await runDiagnostics(model, task, cfg, { batchSize: 2 });
+    const built = await runDiagnostics(model, task, cfg, { batchSize: 2, lagExecutor: threadedLagExecutor(2, join(out, 'main', 'diagnostics-worker.js')) });
+    expect(built).toEqual(here);
   });
 
   it('file-relative URLs of the sources name the same files from out/main', () => {

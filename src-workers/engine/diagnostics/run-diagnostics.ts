@@ -31,14 +31,13 @@ import type { HNRow, LagSummaryRow } from '../../../src-shared/results';
 import type { FloatArray } from '../kernels/types';
 import { RECORDED_TERMS, type TrainableModel } from '../models/types';
 import { deriveSeed, Rng } from '../rng';
-import { estimateAlpha } from '../stats/estimators';
-import { coefficientOfVariation, detectLag, learnabilityWindow } from '../stats/detect';
-import { DiagnosticsAccumulator, type DiagnosticsEngine } from './accumulator';
-import { DEFAULT_RESERVOIR_SIZE } from './sample-store';
+import { learnabilityWindow } from '../stats/detect';
+import type { DiagnosticsEngine } from './accumulator';
+import { LagWork, type LagResult, type LagWorkSpec } from './lag-work';
 
 /** Stream ids of the diagnostics' seeds (stable: changing them changes results). */
 export const DIRECTION_STREAM = 0x6469_7277; // 'dirw'
-export const ALPHA_STREAM = 0x616c_7068; // 'alph'
+export { ALPHA_STREAM } from './lag-work';
 
 export const DEFAULT_DIAG_BATCH = 64;
 
@@ -75,6 +74,8 @@ export interface RunDiagnosticsOptions {
    * sort, ecf sums); 'js': TypeScript only. Both give identical results.
    */
   engine?: DiagnosticsEngine;
+  /** where the per-lag work runs (default localLagExecutor: this thread) */
+  lagExecutor?: LagExecutorFactory;
 }
 
 /**
@@ -94,6 +95,59 @@ export function makeDirection(size: number, wSeed: number, out: FloatArray): voi
   for (let i = 0; i < size; i++) out[i] = g[i]! * inv;
 }
 
+/** The arrays a diagnostic batch is written into, time-major: y, ŷ [T][Bmax], v and the §4.1 terms [T][Bmax][H]. */
+export interface LagBatchArrays<A extends FloatArray = FloatArray> {
+  y: A;
+  yhat: A;
+  v: A;
+  record: Record<string, A>;
+}
+
+/**
+ * Where the per-lag work (lag-work.ts) runs. The default runs one LagWork
+ * over the whole grid in this thread; src-workers/tasks/diagnostics-threads.ts
+ * splits the grid between worker threads. Either way the results are the
+ * same bit for bit.
+ */
+export interface LagExecutor<A extends FloatArray = FloatArray> {
+  readonly arrays: LagBatchArrays<A>;
+  /** the first B sequences of `arrays` are a batch: accumulate them (the arrays may be rewritten once this resolves) */
+  addBatch(B: number, wOut: ArrayLike<number>, wOff: number): void | Promise<void>;
+  /** every lag's results in grid order; onLag(lags done) as they finish */
+  finish(onLag?: (done: number) => void): LagResult[] | Promise<LagResult[]>;
+  /** release threads or memory (after finish, or on an error) */
+  dispose?(): void;
+}
+
+export interface LagExecutorSpec extends LagWorkSpec {
+  /** sequences per batch (the arrays' size) */
+  Bmax: number;
+  precision: 'f32' | 'f64';
+}
+
+export type LagExecutorFactory = (spec: LagExecutorSpec) => Promise<LagExecutor>;
+
+/** One LagWork over the whole grid, here; the wasm engine's own memory holds the batch arrays. */
+export async function localLagExecutor(spec: LagExecutorSpec): Promise<LagExecutor> {
+  const work = new LagWork({ ...spec, batchArrays: { B: spec.Bmax, precision: spec.precision } });
+  const { T, H, Bmax, arch } = spec;
+  const views = work.batchArrays();
+  const Ctor = spec.precision === 'f64' ? Float64Array : Float32Array;
+  const record: Record<string, FloatArray> = {};
+  for (const name of RECORDED_TERMS[arch]) record[name] = views ? views.record[name]! : new Ctor(T * Bmax * H);
+  const arrays: LagBatchArrays = {
+    y: views ? views.y : new Ctor(T * Bmax),
+    yhat: views ? views.yhat : new Ctor(T * Bmax),
+    v: views ? views.v : new Ctor(T * Bmax * H),
+    record,
+  };
+  return {
+    arrays,
+    addBatch: (B, wOut, wOff) => work.addBatch({ B, record: arrays.record, v: arrays.v, yhat: arrays.yhat, y: arrays.y, wOut, wOff }),
+    finish: (onLag) => work.finish(onLag),
+  };
+}
+
 export async function runDiagnostics<A extends FloatArray>(
   model: TrainableModel<A>, task: DiagnosticTask, cfg: ExperimentConfig, opts: RunDiagnosticsOptions = {},
 ): Promise<DiagnosticsResult> {
@@ -105,92 +159,47 @@ export async function runDiagnostics<A extends FloatArray>(
   if (!(Number.isInteger(nSeq) && nSeq >= 1)) throw new RangeError(`diagnostics: Nseq_diag must be a positive integer (got ${nSeq})`);
   const Bmax = Math.max(1, Math.min(opts.batchSize ?? DEFAULT_DIAG_BATCH, model.maxBatch, nSeq));
   const lags = lagGrid(cfg);
-  const Ngrid = cfg.N_grid;
-  const firstCap = Ngrid.length > 0 ? Math.max(...Ngrid) : 0;
   const wOut = model.layout.byName['W_out'];
   if (!wOut || wOut.size !== H) throw new Error(`diagnostics: the model has no W_out of size H=${H}`);
 
   const precision = model.kernels.precision;
-  const acc = new DiagnosticsAccumulator({
-    arch, H, T, lags,
-    includeFirstOrder: cfg.include_first_order_diag === 1,
-    wSeed: cfg.w_seed,
-    firstCap,
-    reservoirSize: opts.reservoirSize ?? DEFAULT_RESERVOIR_SIZE,
-    nSeqExpected: nSeq,
+  const exec = await (opts.lagExecutor ?? localLagExecutor)({
+    arch, H, T, lags, cfg,
+    ...(opts.reservoirSize !== undefined ? { reservoirSize: opts.reservoirSize } : {}),
     engine: opts.engine ?? 'auto',
-    batchArrays: { B: Bmax, precision },
+    Bmax, precision,
   });
+  try {
+    // The model writes ŷ, v and the terms straight into the executor's arrays
+    // (plain loops, models/types.ts): the wasm engine's memory, or memory the
+    // lag threads share, so nothing is copied per batch here.
+    const { y, yhat, v, record } = exec.arrays as LagBatchArrays<A>;
+    const Ctor = (precision === 'f64' ? Float64Array : Float32Array) as unknown as new (n: number) => A;
+    const x = new Ctor(T * Bmax * D);
+    const dir = new Ctor(model.layout.size);
+    makeDirection(model.layout.size, cfg.w_seed, dir);
+    const ids = new Int32Array(Bmax);
 
-  // Caller-side arrays: the model reads/writes them with plain loops
-  // (models/types.ts), so ordinary typed arrays of the model's precision
-  // suffice; with the wasm engine the outputs live in its memory, where the
-  // μ/ψ kernels read them without a copy.
-  const Ctor = (precision === 'f64' ? Float64Array : Float32Array) as unknown as new (n: number) => A;
-  const x = new Ctor(T * Bmax * D);
-  const views = acc.batchArrays() as { record: Record<string, A>; v: A; yhat: A; y: A } | null;
-  const y = views ? views.y : new Ctor(T * Bmax);
-  const yhat = views ? views.yhat : new Ctor(T * Bmax);
-  const v = views ? views.v : new Ctor(T * Bmax * H);
-  const record: Record<string, A> = {};
-  for (const name of RECORDED_TERMS[arch]) record[name] = views ? views.record[name]! : new Ctor(T * Bmax * H);
-  const dir = new Ctor(model.layout.size);
-  makeDirection(model.layout.size, cfg.w_seed, dir);
-  const ids = new Int32Array(Bmax);
+    for (let start = 0; start < nSeq; start += Bmax) {
+      const B = Math.min(Bmax, nSeq - start);
+      for (let b = 0; b < B; b++) ids[b] = start + b;
+      task.fill('diag', 0, ids, B, x, y);
+      await model.forward(x, B, T, yhat, { train: false, record });
+      await model.tangent(x, B, T, dir, v);
+      await exec.addBatch(B, model.params, wOut.offset);
+      opts.onBatch?.(start + B, nSeq);
+    }
 
-  for (let start = 0; start < nSeq; start += Bmax) {
-    const B = Math.min(Bmax, nSeq - start);
-    for (let b = 0; b < B; b++) ids[b] = start + b;
-    task.fill('diag', 0, ids, B, x, y);
-    await model.forward(x, B, T, yhat, { train: false, record });
-    await model.tangent(x, B, T, dir, v);
-    acc.addBatch({ B, record, v, yhat, y, wOut: model.params, wOff: wOut.offset });
-    opts.onBatch?.(start + B, nSeq);
+    const results = await exec.finish((done) => opts.onLag?.(done, lags.length));
+    return {
+      lags,
+      summary: results.map((r) => r.row),
+      muUnits: results.map((r) => r.muUnits),
+      H_N: learnabilityWindow(lags, results.map((r) => r.nRequired), cfg.N_grid),
+      orientation: results.map((r) => r.orientation),
+      batchSize: Bmax,
+    };
+  } finally {
+    exec.dispose?.();
   }
-
-  const env = acc.finish(cfg.orient_matched_statistic_sign === 1);
-  const summary: LagSummaryRow[] = [];
-  const Nreq: number[] = [];
-  const orientation: number[] = [];
-  for (let i = 0; i < lags.length; i++) {
-    const lag = lags[i]!;
-    const store = acc.stores[i]!;
-    const nSamples = store.count; // n(ℓ) = Nseq_diag·(T-ℓ)
-    const est = estimateAlpha(store.reservoir(), cfg.alpha_method, {
-      minSamples: cfg.min_samples_alpha,
-      seed: deriveSeed(cfg.w_seed, ALPHA_STREAM, lag),
-      engine: acc.engine === 'js' ? 'js' : 'auto',
-    });
-    const mbar = Math.abs(store.mean);
-    const det = detectLag({ mbar, alpha: est.alpha, sigma: est.sigma, nSamples, Ngrid, eps: cfg.eps });
-    // CV of the first best_N oriented samples in stream order (NaN below 2 samples)
-    const err = coefficientOfVariation(store.firstSamples(), det.best_N);
-    summary.push({
-      ell: lag,
-      mu_l1_mean: env.muL1Mean[i]!,
-      log_mu_l1_mean: env.logMuL1Mean[i]!,
-      alpha_hat: est.alpha,
-      sigma_alpha_hat: est.sigma,
-      N_required_at_eps: det.N_required,
-      best_snr: det.best_snr,
-      err_at_best_snr: err,
-      best_N_for_ell: det.best_N,
-      mbar_scalar: mbar,
-      alpha_reliable: est.reliable,
-      alpha_method: est.method,
-      n_samples: nSamples,
-    });
-    Nreq.push(det.N_required);
-    orientation.push(store.orientation);
-    opts.onLag?.(i + 1, lags.length);
-  }
-
-  return {
-    lags,
-    summary,
-    muUnits: env.muUnits,
-    H_N: learnabilityWindow(lags, Nreq, Ngrid),
-    orientation,
-    batchSize: Bmax,
-  };
 }
