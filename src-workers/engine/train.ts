@@ -25,7 +25,9 @@
  * epoch's first mini-batch records the §4.1 terms; their means over
  * (t, b, q) are stored (gate_s = 1 - leak for const/shared/diag, z = 1 - leak
  * for gru). The pass runs in chunks of at most GATE_RECORD_CHUNK sequences so
- * the record arrays stay small.
+ * the record arrays stay small; a model that sums the terms itself
+ * (`sumsTerms`: the GPU models, whose terms then stay on the device) gets
+ * chunks of GATE_SUM_CHUNK and returns only the sums.
  *
  * Divergence: a non-finite training loss or gradient norm (or a non-finite
  * evaluation loss) stops the run at once: `diverged`, `divergedEpoch`, no row
@@ -122,6 +124,8 @@ export const SHUFFLE_STREAM = 0x5f1e;
 export const EVAL_BATCH = 64;
 /** at most this many sequences per gate-recording forward pass */
 export const GATE_RECORD_CHUNK = 32;
+/** at most this many sequences per gate-statistics pass of a model with `sumsTerms` (its device holds 3 [T][chunk][H] terms) */
+export const GATE_SUM_CHUNK = 128;
 
 export function runSeeds(seed: number): { init: number; data: number } {
   return { init: deriveSeed(seed, INIT_STREAM), data: deriveSeed(seed, DATA_STREAM) };
@@ -243,7 +247,8 @@ async function setUpWith(
       throw new RangeError(`createModel gave a model for ${model.maxBatch} × ${model.maxT} (batch × T); the run needs ${maxBatch} × ${cfg.T}`);
     }
     initParams(model.layout, model.params, { seed: initSeed, orthInit: cfg.orth_init, constS: shape.constS });
-    return { model, buf: allocBuffers((n) => new Float32Array(n), cfg, arch, maxBatch, recordChunk) };
+    // a model that sums the terms itself needs no record arrays here
+    return { model, buf: allocBuffers((n) => new Float32Array(n), cfg, arch, maxBatch, model.sumsTerms ? 0 : recordChunk) };
   } catch (err) {
     model.dispose?.();
     throw err;
@@ -306,6 +311,7 @@ export async function trainRun(
   const shuffleRng = new Rng(0);
   const terms = RECORDED_TERMS[arch];
   const termSums = new Float64Array(terms.length);
+  const chunkSums = new Float64Array(terms.length);
   const metricNames = gateMetricNames(arch);
 
   const curve: LearningCurveRow[] = [];
@@ -338,9 +344,15 @@ export async function trainRun(
   /** §4.1 term means over the first mini-batch of the epoch (before its update). */
   const recordGateStats = async (epoch: number, B0: number): Promise<void> => {
     termSums.fill(0);
-    for (let start = 0; start < B0; start += recordChunk) {
-      const B = Math.min(recordChunk, B0 - start);
+    const chunk = model.sumsTerms ? Math.min(GATE_SUM_CHUNK, maxBatch) : recordChunk;
+    for (let start = 0; start < B0; start += chunk) {
+      const B = Math.min(chunk, B0 - start);
       const rows = inputs.batch('train', 0, perm.subarray(start, start + B), B, x, y);
+      if (model.sumsTerms) {
+        await model.forward(x, B, T, yhat, { train: false, termSums: chunkSums, rows });
+        for (let k = 0; k < terms.length; k++) termSums[k] += chunkSums[k]!;
+        continue;
+      }
       await model.forward(x, B, T, yhat, { train: false, record, rows });
       const m = T * B * cfg.H;
       for (let k = 0; k < terms.length; k++) {

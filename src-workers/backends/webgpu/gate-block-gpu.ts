@@ -31,6 +31,7 @@ import type { Arch, ForwardOptions, ModelShape, ParamLayout } from '../../engine
 import { RECORDED_TERMS } from '../../engine/models/types';
 import { reductions, type Reductions } from './reductions';
 import { GpuResidentInputs, loadInputs } from './resident-inputs';
+import { TermSums } from './term-sums';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
@@ -121,6 +122,9 @@ export class GateBlockGpuModel implements GpuModel {
   private readonly off: GateBlockOffsets;
   private readonly rows: number;
   private readonly red: Reductions;
+  private readonly termSums: TermSums;
+  /** forward() fills ForwardOptions.termSums */
+  readonly sumsTerms = true;
   private readonly utHost: Float32Array;
 
   private readonly owned: GPUBuffer[] = [];
@@ -195,6 +199,7 @@ export class GateBlockGpuModel implements GpuModel {
     this.workgroupSize = WG;
     this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S };
     this.red = reductions(ctx);
+    this.termSums = new TermSums(ctx, this.red, 3, this.H);
 
     try {
       const rows = this.rows;
@@ -226,6 +231,7 @@ export class GateBlockGpuModel implements GpuModel {
       this.kTangent = this.compile('tangent', this.tangentSource(g), 5, [0, 1, 2]);
     } catch (err) {
       this.release();
+      this.termSums.dispose();
       throw err;
     }
   }
@@ -352,6 +358,10 @@ export class GateBlockGpuModel implements GpuModel {
     const { ctx, H } = this;
     const n = T * B;
     const record = opts.record ? this.recordArrays(opts.record, n * H) : null;
+    const sums = opts.termSums;
+    if (sums && record) throw new Error(`${this.cell.arch} GPU model: record and termSums exclude each other`);
+    if (sums && sums.length < 3) throw new RangeError(`${this.cell.arch} GPU model: termSums has ${sums.length} entries, needs 3`);
+    const terms = record !== null || sums !== undefined;
     if (opts.train) this.trained = null;
     writeFloats(ctx, this.bP, this.params);
     const enc = ctx.device.createCommandEncoder();
@@ -361,7 +371,7 @@ export class GateBlockGpuModel implements GpuModel {
       loadInputs(ctx, enc, this.bXtrain, x, B, T, this.D, opts.rows, this.resident);
       this.kTrain.encode(enc, this.groups(B), [this.bXtrain, this.bP, this.bY, this.bGates, this.bHs, this.bAux, this.bLnc], [B, T, 0, 0]);
       if (opts.hidden) regions.push({ buf: this.bHs, n: n * H, into: opts.hidden });
-      if (record) evalX = this.bXtrain; // the §4.1 terms from an evaluation pass over the same inputs
+      if (terms) evalX = this.bXtrain; // the §4.1 terms from an evaluation pass over the same inputs
     } else {
       loadInputs(ctx, enc, this.bXeval, x, B, T, this.D, opts.rows, this.resident);
       evalX = this.bXeval;
@@ -369,12 +379,14 @@ export class GateBlockGpuModel implements GpuModel {
     if (evalX) {
       const wantHidden = !opts.train && opts.hidden !== undefined;
       const hid = wantHidden ? this.lazyBuffer('hidden', n * H) : this.dummies[0]!;
-      const recBufs = record ? [0, 1, 2].map((k) => this.lazyBuffer(`record ${k}`, n * H)) : [this.dummies[1]!, this.dummies[2]!, this.dummies[3]!];
-      this.kEval.encode(enc, this.groups(B), [evalX, this.bP, this.bY, hid, ...recBufs], [B, T, record ? 1 : 0, wantHidden ? 1 : 0]);
+      const recBufs = terms ? [0, 1, 2].map((k) => this.lazyBuffer(`record ${k}`, n * H)) : [this.dummies[1]!, this.dummies[2]!, this.dummies[3]!];
+      this.kEval.encode(enc, this.groups(B), [evalX, this.bP, this.bY, hid, ...recBufs], [B, T, terms ? 1 : 0, wantHidden ? 1 : 0]);
       if (wantHidden) regions.push({ buf: hid, n: n * H, into: opts.hidden! });
       if (record) record.forEach((into, k) => regions.push({ buf: recBufs[k]!, n: n * H, into }));
+      if (sums) regions.push(this.termSums.encode(enc, recBufs, n));
     }
     await readRegions(ctx, regions, enc);
+    if (sums) this.termSums.finish(sums);
     if (opts.train) this.trained = { B, T };
   }
 
@@ -458,6 +470,7 @@ export class GateBlockGpuModel implements GpuModel {
     this.trained = null;
     this.resident?.dispose();
     this.resident = null;
+    this.termSums.dispose();
     this.release();
   }
 

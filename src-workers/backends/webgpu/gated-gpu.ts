@@ -38,6 +38,7 @@ import {
 } from './gated-gpu-wgsl';
 import { reductions } from './reductions';
 import { GpuResidentInputs, loadInputs } from './resident-inputs';
+import { TermSums } from './term-sums';
 import { createStorage, encodeClear, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
 import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
@@ -173,6 +174,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   const kTan = kernel(ctx, `${arch}-tangent`, tangentKernel(spec));
   const kT = kernel(ctx, `${arch}-transpose`, transposeKernel(spec));
   const red = reductions(ctx);
+  const termSums = new TermSums(ctx, red, 2, H); // leak, rdiag
 
   /**
    * [T][B][H] outputs of a call (hidden; leak / v; rdiag): made on first use at
@@ -221,13 +223,17 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     if (leak) checkLen('record.leak', leak, n * H);
     if (rdiag) checkLen('record.rdiag', rdiag, n * H);
     if (fo.hidden) checkLen('hidden', fo.hidden, n * H);
+    const sums = fo.termSums;
+    if (sums && rec) throw new Error('gated GPU model: record and termSums exclude each other');
+    if (sums) checkLen('termSums', sums, 2);
+    const terms = rec !== undefined || sums !== undefined;
 
     writeFloats(ctx, pBuf, params, 0, P);
     const enc = ctx.device.createCommandEncoder();
     const regions: ReadRegion[] = [{ buf: yBuf, n, into: yhat }];
-    const flags = (fo.hidden ? 1 : 0) | (rec ? 2 : 0);
+    const flags = (fo.hidden ? 1 : 0) | (terms ? 2 : 0);
     const evalBuffers = (xb: GPUBuffer): GPUBuffer[] => [
-      xb, pBuf, yBuf, fo.hidden ? out(0, n * H) : dummies[0]!, rec ? out(1, n * H) : dummies[1]!, rec ? out(2, n * H) : dummies[2]!,
+      xb, pBuf, yBuf, fo.hidden ? out(0, n * H) : dummies[0]!, terms ? out(1, n * H) : dummies[1]!, terms ? out(2, n * H) : dummies[2]!,
     ];
     if (fo.train) {
       trained = null;
@@ -245,7 +251,9 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     }
     if (fo.hidden) regions.push({ buf: out(0, n * H), n: n * H, into: fo.hidden });
     if (leak && rdiag) regions.push({ buf: out(1, n * H), n: n * H, into: leak }, { buf: out(2, n * H), n: n * H, into: rdiag });
+    if (sums) regions.push(termSums.encode(enc, [out(1, n * H), out(2, n * H)], n));
     await readRegions(ctx, regions, enc);
+    if (sums) termSums.finish(sums);
     if (fo.train) trained = { B, T };
   }
 
@@ -322,6 +330,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     trained = null;
     resident?.dispose();
     resident = null;
+    termSums.dispose();
     for (const b of owned.splice(0)) b.destroy();
   }
 
@@ -337,6 +346,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     backward,
     tangent,
     createResidentInputs,
+    sumsTerms: true,
     dispose,
     tuning: { workgroupSize: WG, seqsPerWorkgroup: S },
     get deviceBuffers(): readonly GPUBuffer[] { return owned; },

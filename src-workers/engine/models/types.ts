@@ -87,6 +87,12 @@ export interface ForwardOptions<A extends FloatArray = FloatArray> {
    * (createResidentInputs), sequences rows[0..B), instead of `x` (not read).
    */
   rows?: ArrayLike<number>;
+  /**
+   * A model with `sumsTerms`: receives Σ over all (t, b, q) of each §4.1
+   * term, in RECORDED_TERMS order (float64), without the [T][B][H] arrays
+   * (`record` is then not given).
+   */
+  termSums?: Float64Array;
 }
 
 /**
@@ -170,6 +176,8 @@ export interface TrainableModel<A extends FloatArray = FloatArray> {
   forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): MaybePromise<void>;
   backward(dyhat: A): MaybePromise<void>;
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): MaybePromise<void>;
+  /** forward() fills ForwardOptions.termSums (the GPU models: the terms stay on the device) */
+  readonly sumsTerms?: boolean;
   /**
    * Where the backend offers it: a store of `capacity` input sequences of
    * the model's maxT steps (replacing an earlier one) for forward()'s `rows`
