@@ -71,14 +71,18 @@ describe('resident run inputs', () => {
     const { inputs, x, y } = await residentRun();
     inputs.beginEpoch(0);
     const ids = Int32Array.of(6, 0, 3);
-    const rows = inputs.batch('train', 0, ids, 3, x, y)!;
+    y.fill(NaN);
+    const rows = inputs.rows('train', 0, ids, 3, x, y)!;
     expect(Array.from(rows)).toEqual([6, 0, 3]);
+    expect(y.every(Number.isNaN)).toBe(true); // the targets come separately (while the device runs the pass)
+    inputs.targets('train', 0, ids, 3, y);
     ids.forEach((id, b) => {
       const want = one('train', 0, id).y;
       for (let t = 0; t < T; t++) expect(y[t * 3 + b]).toBe(want[t]);
     });
-    expect(() => inputs.batch('train', 0, Int32Array.of(7), 1, x, y)).toThrow(/train sequence 7 outside \[0, 7\)/);
-    expect(() => inputs.batch('diag', 0, Int32Array.of(0), 1, x, y)).toThrow(/no 'diag' set/);
+    expect(() => inputs.rows('train', 0, Int32Array.of(7), 1, x, y)).toThrow(/train sequence 7 outside \[0, 7\)/);
+    expect(() => inputs.targets('train', 0, Int32Array.of(-1), 1, y)).toThrow(/train sequence -1 outside \[0, 7\)/);
+    expect(() => inputs.rows('diag', 0, Int32Array.of(0), 1, x, y)).toThrow(/no 'diag' set/);
   });
 
   it("the epoch's validation set: in slices between passes, the rest on demand, fresh every epoch", async () => {
@@ -90,7 +94,8 @@ describe('resident run inputs', () => {
       for (let v = 0; v < 2; v++) expect(Array.from(stored(store, sizes.nTrain + v))).toEqual(Array.from(one('val', epoch, v).x));
       if (epoch === 0) expect(stored(store, sizes.nTrain + 2).every(Number.isNaN)).toBe(true);
       const ids = Int32Array.of(4, 1);
-      const rows = inputs.batch('val', epoch, ids, 2, x, y)!; // completes the set
+      const rows = inputs.rows('val', epoch, ids, 2, x, y)!; // completes the set
+      inputs.targets('val', epoch, ids, 2, y);
       expect(Array.from(rows)).toEqual([sizes.nTrain + 4, sizes.nTrain + 1]);
       for (let v = 0; v < sizes.nVal; v++) expect(Array.from(stored(store, sizes.nTrain + v)), `epoch ${epoch} val ${v}`).toEqual(Array.from(one('val', epoch, v).x));
       ids.forEach((id, b) => {
@@ -103,7 +108,7 @@ describe('resident run inputs', () => {
     }
     // epoch 1's set differs from epoch 0's (SCIENCE.md §7: a fresh validation set)
     expect(one('val', 1, 0).x).not.toEqual(one('val', 0, 0).x);
-    expect(() => inputs.batch('val', 0, Int32Array.of(0), 1, x, y)).toThrow(/epoch 0 asked, epoch 1 begun/);
+    expect(() => inputs.rows('val', 0, Int32Array.of(0), 1, x, y)).toThrow(/epoch 0 asked, epoch 1 begun/);
   });
 
   it('host-fed when not allowed, when the model has no store, or when its device cannot hold one', async () => {
@@ -117,7 +122,8 @@ describe('resident run inputs', () => {
     for (const inputs of cases) {
       expect(inputs.resident).toBe(false);
       const ids = Int32Array.of(2, 5);
-      expect(inputs.batch('train', 0, ids, 2, x, y)).toBeUndefined();
+      expect(inputs.rows('train', 0, ids, 2, x, y)).toBeUndefined();
+      inputs.targets('train', 0, ids, 2, y); // nothing more to do
       const want = new Float32Array(T * 2 * D);
       const wantY = new Float32Array(T * 2);
       task.fill('train', 0, ids, 2, want, wantY);

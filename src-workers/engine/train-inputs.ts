@@ -28,11 +28,18 @@ export interface RunInputs {
   /** start the epoch: its validation set may be prepared from now on */
   beginEpoch(epoch: number): void;
   /**
-   * Make the batch of sequences ids[0..B) of `set` ready: fill y ([T][B]) and
-   * either x ([T][B][D], host-fed: returns undefined) or return the rows
-   * forward() gathers (ForwardOptions.rows).
+   * The inputs of the batch of sequences ids[0..B) of `set`: host-fed, x
+   * ([T][B][D]) and y ([T][B]) are filled and undefined is returned;
+   * resident, the rows forward() gathers (ForwardOptions.rows) are returned
+   * and y is left to targets().
    */
-  batch(set: DataSet, epoch: number, ids: Int32Array, B: number, x: FloatArray, y: FloatArray): ArrayLike<number> | undefined;
+  rows(set: DataSet, epoch: number, ids: Int32Array, B: number, x: FloatArray, y: FloatArray): ArrayLike<number> | undefined;
+  /**
+   * The same batch's targets y ([T][B]): resident, gathered from the host's
+   * copy (the trainer calls it while the device runs the forward pass);
+   * host-fed, nothing to do (rows() filled y).
+   */
+  targets(set: DataSet, epoch: number, ids: Int32Array, B: number, y: FloatArray): void;
   /** host work that overlaps the device's (resident: one slice of the validation set); cheap when there is none */
   background(): void;
 }
@@ -42,10 +49,11 @@ export function hostInputs(task: SyntheticTask): RunInputs {
   return {
     resident: false,
     beginEpoch() {},
-    batch(set, epoch, ids, B, x, y) {
+    rows(set, epoch, ids, B, x, y) {
       task.fill(set, epoch, ids, B, x, y);
       return undefined;
     },
+    targets() {},
     background() {},
   };
 }
@@ -65,7 +73,7 @@ class ResidentRunInputs implements RunInputs {
   readonly resident = true;
   private readonly yTrain: Float32Array;
   private readonly yVal: Float32Array;
-  private readonly rows: Int32Array;
+  private readonly rows_: Int32Array;
   private readonly slice: number;
   private readonly sx: Float32Array;
   private readonly sy: Float32Array;
@@ -80,7 +88,7 @@ class ResidentRunInputs implements RunInputs {
     const { nTrain, nVal, T, D, batchesPerEpoch } = n;
     this.yTrain = new Float32Array(nTrain * T);
     this.yVal = new Float32Array(nVal * T);
-    this.rows = new Int32Array(maxBatch);
+    this.rows_ = new Int32Array(maxBatch);
     this.slice = Math.max(1, Math.ceil(nVal / (2 * Math.max(1, batchesPerEpoch))));
     this.sx = new Float32Array(this.slice * T * D);
     this.sy = new Float32Array(this.slice * T);
@@ -126,33 +134,38 @@ class ResidentRunInputs implements RunInputs {
     this.valDone = first + c;
   }
 
-  batch(set: DataSet, epoch: number, ids: Int32Array, B: number, _x: FloatArray, y: FloatArray): ArrayLike<number> {
-    const { T, nTrain, nVal } = this.n;
-    let targets: Float32Array;
-    let base: number;
-    let count: number;
-    if (set === 'train') {
-      targets = this.yTrain;
-      base = 0;
-      count = nTrain;
-    } else if (set === 'val') {
+  /** The set's host targets, base row and size (the validation set completed first: what the epoch's passes left). */
+  private set(set: DataSet, epoch: number): { targets: Float32Array; base: number; count: number } {
+    const { nTrain, nVal } = this.n;
+    if (set === 'train') return { targets: this.yTrain, base: 0, count: nTrain };
+    if (set === 'val') {
       if (epoch !== this.valEpoch) throw new Error(`resident inputs: validation set of epoch ${epoch} asked, epoch ${this.valEpoch} begun`);
-      while (this.valDone < nVal) this.background(); // what the epoch's batches left
-      targets = this.yVal;
-      base = nTrain;
-      count = nVal;
-    } else {
-      throw new Error(`resident inputs: no '${set}' set on the device`);
+      while (this.valDone < nVal) this.background();
+      return { targets: this.yVal, base: nTrain, count: nVal };
     }
-    const rows = this.rows;
+    throw new Error(`resident inputs: no '${set}' set on the device`);
+  }
+
+  rows(set: DataSet, epoch: number, ids: Int32Array, B: number): ArrayLike<number> {
+    const { base, count } = this.set(set, epoch);
+    const rows = this.rows_;
     for (let b = 0; b < B; b++) {
       const id = ids[b]!;
       if (!(id >= 0 && id < count)) throw new RangeError(`resident inputs: ${set} sequence ${id} outside [0, ${count})`);
       rows[b] = base + id;
+    }
+    return rows.subarray(0, B);
+  }
+
+  targets(set: DataSet, epoch: number, ids: Int32Array, B: number, y: FloatArray): void {
+    const { targets, count } = this.set(set, epoch);
+    const T = this.n.T;
+    for (let b = 0; b < B; b++) {
+      const id = ids[b]!;
+      if (!(id >= 0 && id < count)) throw new RangeError(`resident inputs: ${set} sequence ${id} outside [0, ${count})`);
       const o = id * T;
       for (let t = 0; t < T; t++) y[t * B + b] = targets[o + t]!;
     }
-    return rows.subarray(0, B);
   }
 }
 

@@ -294,12 +294,14 @@ export async function trainRun(
   }
 
   /**
-   * Await a pass, doing the inputs' host work meanwhile: a GPU pass has
-   * submitted its work before it first awaits, so that work overlaps the
-   * device's (for a synchronous CPU pass it simply follows).
+   * Await a pass, doing host work meanwhile (`work`, then the inputs'
+   * background work): a GPU pass has submitted its work before it first
+   * awaits, so that work overlaps the device's (after a synchronous CPU
+   * pass it simply follows).
    */
-  const overlapped = async (pass: MaybePromise<void>): Promise<void> => {
+  const overlapped = async (pass: MaybePromise<void>, work?: () => void): Promise<void> => {
     try {
+      work?.();
       inputs.background();
     } finally {
       await pass;
@@ -327,8 +329,9 @@ export async function trainRun(
     let syy = 0;
     for (let start = 0; start < n; start += evalBatch) {
       const B = Math.min(evalBatch, n - start);
-      const rows = inputs.batch(set, epoch, ids.subarray(start, start + B), B, x, y);
-      await model.forward(x, B, T, yhat, { train: false, rows });
+      const sub = ids.subarray(start, start + B);
+      const rows = inputs.rows(set, epoch, sub, B, x, y);
+      await overlapped(model.forward(x, B, T, yhat, { train: false, rows }), () => inputs.targets(set, epoch, sub, B, y));
       const m = T * B;
       for (let i = 0; i < m; i++) {
         const yi = y[i]!;
@@ -347,7 +350,7 @@ export async function trainRun(
     const chunk = model.sumsTerms ? Math.min(GATE_SUM_CHUNK, maxBatch) : recordChunk;
     for (let start = 0; start < B0; start += chunk) {
       const B = Math.min(chunk, B0 - start);
-      const rows = inputs.batch('train', 0, perm.subarray(start, start + B), B, x, y);
+      const rows = inputs.rows('train', 0, perm.subarray(start, start + B), B, x, y);
       if (model.sumsTerms) {
         await model.forward(x, B, T, yhat, { train: false, termSums: chunkSums, rows });
         for (let k = 0; k < terms.length; k++) termSums[k] += chunkSums[k]!;
@@ -388,8 +391,9 @@ export async function trainRun(
         const B = Math.min(bs, N - start);
         if (start === 0 && gateEvery > 0 && epoch % gateEvery === 0) await recordGateStats(epoch, B);
 
-        const rows = inputs.batch('train', 0, perm.subarray(start, start + B), B, x, y);
-        await overlapped(model.forward(x, B, T, yhat, { train: true, rows }));
+        const ids = perm.subarray(start, start + B);
+        const rows = inputs.rows('train', 0, ids, B, x, y);
+        await overlapped(model.forward(x, B, T, yhat, { train: true, rows }), () => inputs.targets('train', 0, ids, B, y));
         const m = T * B;
         const scale = 2 / m;
         let sse = 0;
