@@ -273,6 +273,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       ...(be.createModel ? { createModel: be.createModel } : {}),
       ...(o.evalBatch ? { evalBatch: o.evalBatch } : {}),
       ...(o.hostInputs ? { residentInputs: false } : {}),
+      ...(partial ? { epochBatches: fullBatches } : {}), // the validation slices of a whole epoch
       hooks: {
         shouldStop: () => {
           batchStart = performance.now();

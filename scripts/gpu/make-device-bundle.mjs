@@ -7,8 +7,8 @@
 //
 // writes (about 30 MB, git-ignored):
 //   .gpu-bundle/bench.mjs, parity.mjs,       scripts/bench.ts, scripts/gpu/parity-check.ts,
-//               reductions.mjs, tune.mjs     scripts/bench-gpu-reductions.ts and scripts/bench-gpu-tune.ts
-//                                            bundled by esbuild (only `webgpu` external)
+//               reductions.mjs, tune.mjs,    scripts/bench-gpu-reductions.ts, scripts/bench-gpu-tune.ts and
+//               diagnostics-worker.mjs       the diagnostics' lag thread, bundled by esbuild (only `webgpu` external)
 //   .gpu-bundle/node_modules/webgpu/         the package's loader and its linux-x64 dawn.node (.xz)
 //   .gpu-bundle/node.xz                      this machine's Node binary, xz-compressed
 //   .gpu-bundle/lib/libvulkan.so.1           a Vulkan loader (Debian chromium's), used only when the
@@ -30,7 +30,7 @@
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
 // (scripts/gpu/run-nvidia-bench.sh is the same job on a machine with a checkout and npm.)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,9 @@ const ENTRIES = [
   [join('scripts', 'gpu', 'parity-check.ts'), 'parity.mjs'],
   [join('scripts', 'bench-gpu-reductions.ts'), 'reductions.mjs'],
   [join('scripts', 'bench-gpu-tune.ts'), 'tune.mjs'],
+  // the diagnostics' lag threads: bench.mjs finds it beside itself (diagnostics-threads.ts' development path,
+  // `new URL('./diagnostics-worker.mjs', import.meta.url)`, which esbuild keeps relative to the bundle)
+  [join('src-workers', 'tasks', 'diagnostics-worker.ts'), 'diagnostics-worker.mjs'],
 ];
 for (const [entry, out] of ENTRIES) {
   await esbuild.build({
@@ -75,6 +78,16 @@ for (const [entry, out] of ENTRIES) {
   });
 }
 say(`${ENTRIES.map(([, out]) => out).join(', ')} bundled`);
+// every file a bundle opens beside itself (`new URL('./…', import.meta.url)`, e.g. a worker thread's entry) must
+// be in the bundle too: found missing on the GPU machine it would fail there, where time is short
+for (const [, out] of ENTRIES) {
+  for (const m of readFileSync(join(OUT, out), 'utf8').matchAll(/new URL\(\s*["'](\.\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+    if (!existsSync(join(OUT, m[1]))) {
+      console.error(`make-device-bundle: ${out} opens ${m[1]} beside itself, which the bundle lacks (add it to ENTRIES)`);
+      process.exit(1);
+    }
+  }
+}
 
 // 2. the webgpu package: its loader and the linux-x64 Dawn binary
 const pkgDir = dirname(require.resolve('webgpu/package.json', { paths: [ROOT] }));

@@ -18,6 +18,10 @@ const { T, D } = spec;
 class HostStore implements ResidentInputs {
   readonly data: Float64Array;
   writes = 0;
+  disposed = false;
+  dispose(): void {
+    this.disposed = true;
+  }
   constructor(readonly capacity: number) {
     this.data = new Float64Array(capacity * T * D).fill(NaN);
   }

@@ -42,6 +42,8 @@ export interface RunInputs {
   targets(set: DataSet, epoch: number, ids: Int32Array, B: number, y: FloatArray): void;
   /** host work that overlaps the device's (resident: one slice of the validation set); cheap when there is none */
   background(): void;
+  /** release the device store (after training: the diagnostics get its memory) */
+  dispose(): void;
 }
 
 /** Host-fed inputs: task.fill for every batch. */
@@ -55,6 +57,7 @@ export function hostInputs(task: SyntheticTask): RunInputs {
     },
     targets() {},
     background() {},
+    dispose() {},
   };
 }
 
@@ -115,6 +118,10 @@ class ResidentRunInputs implements RunInputs {
       const o = (first + b) * T;
       for (let t = 0; t < T; t++) dst[o + t] = y[t * c + b]!;
     }
+  }
+
+  dispose(): void {
+    this.store.dispose();
   }
 
   beginEpoch(epoch: number): void {
@@ -181,6 +188,11 @@ export async function createRunInputs(
   const store = await model.createResidentInputs(sizes.nTrain + sizes.nVal);
   if (!store) return hostInputs(task);
   const inputs = new ResidentRunInputs(store, task, sizes, maxBatch);
-  inputs.uploadTraining(x, y, maxBatch);
+  try {
+    inputs.uploadTraining(x, y, maxBatch);
+  } catch (err) {
+    store.dispose();
+    throw err;
+  }
   return inputs;
 }

@@ -89,6 +89,12 @@ export interface TrainOptions {
    * either way; false feeds every batch from the host.
    */
   residentInputs?: boolean;
+  /**
+   * Benchmarks timing part of an epoch (fewer training sequences): the full
+   * epoch's mini-batches, which size the validation set's slices
+   * (train-inputs.ts), so each pass carries the host work a whole epoch's does.
+   */
+  epochBatches?: number;
 }
 
 /** A model factory for TrainOptions.createModel (parameters may be left uninitialised). */
@@ -287,7 +293,8 @@ export async function trainRun(
 
   let inputs: RunInputs;
   try {
-    inputs = await createRunInputs(model, task, { nTrain: N, nVal, T, D: cfg.D, batchesPerEpoch: Math.ceil(N / bs) }, x, y, maxBatch, opts.residentInputs ?? true);
+    const batchesPerEpoch = opts.epochBatches ?? Math.ceil(N / bs);
+    inputs = await createRunInputs(model, task, { nTrain: N, nVal, T, D: cfg.D, batchesPerEpoch }, x, y, maxBatch, opts.residentInputs ?? true);
   } catch (err) {
     model.dispose?.();
     throw err;
@@ -303,9 +310,11 @@ export async function trainRun(
     try {
       work?.();
       inputs.background();
-    } finally {
-      await pass;
+    } catch (err) {
+      await Promise.resolve(pass).catch(() => {}); // the pass ends first; the host work's error is the one reported
+      throw err;
     }
+    await pass;
   };
 
   const perm = new Int32Array(N);
@@ -440,6 +449,8 @@ export async function trainRun(
   } catch (err) {
     model.dispose?.(); // a backend's resources (GPU buffers) are not left behind
     throw err;
+  } finally {
+    inputs.dispose(); // the training set's device memory, before the diagnostics allocate theirs
   }
 
   if (diverged) {

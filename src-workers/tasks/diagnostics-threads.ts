@@ -105,9 +105,10 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
     const groups: number[][] = Array.from({ length: K }, () => []);
     lags.forEach((_, i) => groups[i % K]!.push(i));
     const { batchArrays: _none, Bmax: _b, precision: _p, ...work } = spec;
-    const pool = groups.map((g, k) => new LagThread(workerFile, { spec: { ...work, lags: g.map((i) => lags[i]!) }, precision, buffers }, k));
+    const pool: LagThread[] = [];
     const dispose = () => pool.forEach((t) => t.terminate());
     try {
+      groups.forEach((g, k) => pool.push(new LagThread(workerFile, { spec: { ...work, lags: g.map((i) => lags[i]!) }, precision, buffers }, k)));
       await Promise.all(pool.map((t) => t.request('ready')));
     } catch (err) {
       dispose();

@@ -3,10 +3,10 @@
  * applies only to Linux without a display or a user's driver choice, with
  * NVIDIA's GLX manifest and the EGL library both present; the manifest it
  * writes names the EGL library by its absolute path and keeps the driver's
- * API version.
+ * API version, and every other driver's manifest stays in the list.
  */
 import { describe, expect, it } from 'vitest';
-import { headlessNvidiaManifest, type HeadlessFs } from './nvidia-headless';
+import { headlessNvidiaPlan, type HeadlessFs } from './nvidia-headless';
 
 const GLX = JSON.stringify({ file_format_version: '1.0.1', ICD: { library_path: 'libGLX_nvidia.so.0', api_version: '1.4.312' } });
 
@@ -29,9 +29,16 @@ const server = {
 
 describe('headless NVIDIA Vulkan driver', () => {
   it('a display-less server with the GLX manifest gets a manifest for the EGL library', () => {
-    const m = headlessNvidiaManifest({}, machine(server));
-    expect(m).not.toBeNull();
-    expect(JSON.parse(m!)).toEqual({ file_format_version: '1.0.1', ICD: { library_path: '/usr/local/nvidia/lib64/libEGL_nvidia.so.0', api_version: '1.4.312' } });
+    const p = headlessNvidiaPlan({}, machine(server));
+    expect(p).not.toBeNull();
+    expect(JSON.parse(p!.manifest)).toEqual({ file_format_version: '1.0.1', ICD: { library_path: '/usr/local/nvidia/lib64/libEGL_nvidia.so.0', api_version: '1.4.312' } });
+    expect(p!.others).toEqual([]);
+  });
+
+  it("keeps every other driver's manifest (another GPU, a software rasteriser), never the GLX one", () => {
+    const radeon = JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: 'libvulkan_radeon.so', api_version: '1.3.0' } });
+    const p = headlessNvidiaPlan({}, machine({ ...server, '/usr/share/vulkan/icd.d/radeon_icd.x86_64.json': radeon, '/etc/vulkan/icd.d/odd.json': '{ not json' }));
+    expect(p!.others.sort()).toEqual(['/etc/vulkan/icd.d/odd.json', '/usr/share/vulkan/icd.d/radeon_icd.x86_64.json']);
   });
 
   it('finds the library on LD_LIBRARY_PATH first, and the manifest in the container toolkit folder', () => {
@@ -40,23 +47,23 @@ describe('headless NVIDIA Vulkan driver', () => {
       '/opt/drv/libEGL_nvidia.so.0': '',
       '/usr/lib/x86_64-linux-gnu/libEGL_nvidia.so.0': '',
     };
-    const m = headlessNvidiaManifest({ LD_LIBRARY_PATH: '/nowhere:/opt/drv' }, machine(files));
-    expect(JSON.parse(m!).ICD.library_path).toBe('/opt/drv/libEGL_nvidia.so.0');
+    const p = headlessNvidiaPlan({ LD_LIBRARY_PATH: '/nowhere:/opt/drv' }, machine(files));
+    expect(JSON.parse(p!.manifest).ICD.library_path).toBe('/opt/drv/libEGL_nvidia.so.0');
   });
 
   it('leaves every other machine alone', () => {
-    expect(headlessNvidiaManifest({ DISPLAY: ':0' }, machine(server))).toBeNull();
-    expect(headlessNvidiaManifest({ WAYLAND_DISPLAY: 'wayland-0' }, machine(server))).toBeNull();
-    expect(headlessNvidiaManifest({ VK_DRIVER_FILES: '/x.json' }, machine(server))).toBeNull();
-    expect(headlessNvidiaManifest({ VK_ICD_FILENAMES: '/x.json' }, machine(server))).toBeNull();
-    expect(headlessNvidiaManifest({}, machine(server, 'darwin'))).toBeNull();
+    expect(headlessNvidiaPlan({ DISPLAY: ':0' }, machine(server))).toBeNull();
+    expect(headlessNvidiaPlan({ WAYLAND_DISPLAY: 'wayland-0' }, machine(server))).toBeNull();
+    expect(headlessNvidiaPlan({ VK_DRIVER_FILES: '/x.json' }, machine(server))).toBeNull();
+    expect(headlessNvidiaPlan({ VK_ICD_FILENAMES: '/x.json' }, machine(server))).toBeNull();
+    expect(headlessNvidiaPlan({}, machine(server, 'darwin'))).toBeNull();
     // no EGL library
-    expect(headlessNvidiaManifest({}, machine({ '/usr/share/vulkan/icd.d/nvidia_icd.json': GLX }))).toBeNull();
+    expect(headlessNvidiaPlan({}, machine({ '/usr/share/vulkan/icd.d/nvidia_icd.json': GLX }))).toBeNull();
     // no NVIDIA GLX manifest: another driver, an unreadable file, or NVIDIA's manifest already naming EGL
     const other = JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: 'libvulkan_radeon.so', api_version: '1.3.0' } });
     const egl = JSON.stringify({ file_format_version: '1.0.1', ICD: { library_path: 'libEGL_nvidia.so.0', api_version: '1.4.312' } });
     for (const manifest of [other, '{ not json', egl]) {
-      expect(headlessNvidiaManifest({}, machine({ '/usr/share/vulkan/icd.d/a.json': manifest, '/usr/lib/libEGL_nvidia.so.0': '' }))).toBeNull();
+      expect(headlessNvidiaPlan({}, machine({ '/usr/share/vulkan/icd.d/a.json': manifest, '/usr/lib/libEGL_nvidia.so.0': '' }))).toBeNull();
     }
   });
 });

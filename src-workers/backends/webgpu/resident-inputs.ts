@@ -70,6 +70,8 @@ export class GpuResidentInputs implements ResidentInputs {
   private readonly seq: Float32Array;
   private readonly kGather: Kernel;
   private disposed = false;
+  /** encoders that hold a gather (its rows are written at queue time: one per submitted encoder) */
+  private readonly gathered = new WeakSet<GPUCommandEncoder>();
 
   private constructor(
     private readonly ctx: GpuContext, private readonly store: GPUBuffer,
@@ -78,7 +80,12 @@ export class GpuResidentInputs implements ResidentInputs {
     this.rowsBuf = createStorage(ctx, maxBatch, 'resident rows');
     this.rowsHost = new Uint32Array(maxBatch);
     this.seq = new Float32Array(T * D);
-    this.kGather = new Kernel(ctx, 'resident gather', GATHER_WGSL, 3, { readOnly: [0, 1] });
+    try {
+      this.kGather = new Kernel(ctx, 'resident gather', GATHER_WGSL, 3, { readOnly: [0, 1] });
+    } catch (err) {
+      this.rowsBuf.destroy();
+      throw err;
+    }
   }
 
   /**
@@ -92,7 +99,13 @@ export class GpuResidentInputs implements ResidentInputs {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`resident inputs: ${name} must be a positive integer, got ${v}`);
     }
     const store = await tryCreate(ctx, capacity * T * D, `resident inputs (${capacity} sequences)`);
-    return store ? new GpuResidentInputs(ctx, store, capacity, T, D, maxBatch) : null;
+    if (!store) return null;
+    try {
+      return new GpuResidentInputs(ctx, store, capacity, T, D, maxBatch);
+    } catch (err) {
+      store.destroy();
+      throw err;
+    }
   }
 
   private live(): void {
@@ -126,6 +139,7 @@ export class GpuResidentInputs implements ResidentInputs {
     if (rows.length < B) throw new RangeError(`resident inputs: ${rows.length} rows for a batch of ${B}`);
     if (B > this.rowsHost.length) throw new RangeError(`resident inputs: a batch of ${B} exceeds the ${this.rowsHost.length} the store gathers`);
     if (T > this.T) throw new RangeError(`resident inputs: T = ${T} exceeds the stored ${this.T} steps`);
+    if (this.gathered.has(enc)) throw new Error('resident inputs: a second gather in one command encoder would read the first one\'s rows');
     for (let b = 0; b < B; b++) {
       const r = rows[b]!;
       if (!Number.isInteger(r) || r < 0 || r >= this.capacity) throw new RangeError(`resident inputs: row ${r} (batch entry ${b}) outside [0, ${this.capacity})`);
@@ -136,6 +150,7 @@ export class GpuResidentInputs implements ResidentInputs {
     const gx = Math.min(groups, this.ctx.limits.maxWorkgroupsPerDimension);
     const gy = Math.ceil(groups / gx);
     this.kGather.encode(enc, [gx, gy], [this.store, this.rowsBuf, dst], [B, T, this.D, this.T, gx * GATHER_WG]);
+    this.gathered.add(enc);
   }
 
   dispose(): void {

@@ -4,8 +4,9 @@
  * need them (SCIENCE.md §4.1; train.ts), without reading the [T][B][H] terms
  * back. At the `paper` size a gate-statistics pass read 3 × 67 M floats back
  * and summed them on the host every gate_log_every epochs; now it reads
- * 3 × H column sums (compensated reductions, reductions.ts: float64-like) and
- * adds those H values per term in float64.
+ * 3 × H column sums (compensated reductions, reductions.ts, each stored in
+ * float32: within about 1e-7 of its column's Σ|·|) and adds those H values per
+ * term in float64.
  */
 /// <reference types="@webgpu/types" />
 import type { Reductions } from './reductions';

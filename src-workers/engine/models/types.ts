@@ -109,6 +109,8 @@ export interface ResidentInputs {
    * sequences first … first+count−1.
    */
   write(first: number, count: number, x: Float32Array): void;
+  /** release the store (forward() then refuses `rows`) */
+  dispose(): void;
 }
 
 export interface Model<A extends FloatArray = FloatArray> {

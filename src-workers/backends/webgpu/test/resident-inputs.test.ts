@@ -67,6 +67,19 @@ describe.skipIf(!ctx)('resident inputs: store and gather', () => {
     }
   });
 
+  it('one gather per command encoder: its rows are written at queue time, a second would overwrite them', async () => {
+    const store = (await GpuResidentInputs.create(ctx!, S, T, D, 4))!;
+    try {
+      const dst = createStorage(ctx!, T * 4 * D, 'gather test');
+      const enc = ctx!.device.createCommandEncoder();
+      store.encodeGather(enc, [0, 1], 2, T, dst);
+      expect(() => store.encodeGather(enc, [2, 3], 2, T, dst)).toThrow(/second gather in one command encoder/);
+      dst.destroy();
+    } finally {
+      store.dispose();
+    }
+  });
+
   it('refuses what lies outside the store, with the bounds in the message', async () => {
     const store = (await GpuResidentInputs.create(ctx!, S, T, D, 4))!;
     try {
@@ -131,8 +144,14 @@ describe.skipIf(!ctx)('resident inputs: a forward through rows is the forward fe
           await model.backward(dy);
           return { yEval, hidden, record, yTrain, grads: Float32Array.from(model.grads) };
         };
-        const fed = await run(false);
+        // the gathered run first, after passes on other inputs: a gather that wrote nothing, or into the wrong
+        // buffer, leaves those inputs in place and cannot match the fed run
+        const other = gaussian(x.length, 41);
+        await model.forward(other, B, Tc, new Float32Array(n), { train: true });
+        await model.backward(new Float32Array(n));
+        await model.forward(other, B, Tc, new Float32Array(n), { train: false });
         const gathered = await run(true);
+        const fed = await run(false);
         expect(gathered.yEval).toEqual(fed.yEval);
         expect(gathered.hidden).toEqual(fed.hidden);
         for (const name of RECORDED_TERMS[arch]) expect(gathered.record[name], name).toEqual(fed.record[name]);

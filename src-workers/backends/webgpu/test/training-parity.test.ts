@@ -71,6 +71,9 @@ describe.skipIf(!ctx)('GPU training with resident inputs is the host-fed run', (
         expect(res.curve).toEqual(fed.curve);
         expect(res.gateStats).toEqual(fed.gateStats);
         expect(Array.from(res.model.params)).toEqual(Array.from(fed.model.params));
+        // the training set's device store is released when training ends (the diagnostics get its memory)
+        await expect(res.model.forward(new Float32Array(0), 1, odd.T, new Float32Array(odd.T), { train: false, rows: [0] }))
+          .rejects.toThrow(/after dispose/);
       } finally {
         fed.model.dispose?.();
         res.model.dispose?.();
