@@ -116,21 +116,24 @@ function gaussians(rng: Rng, n: number, scale: number): Float32Array {
   return a;
 }
 
-interface Batch { x: Float32Array; dyhat: Float32Array; yhat: Float32Array; B: number; T: number }
+interface Batch { x: Float32Array; yhat: Float32Array; B: number; T: number }
 
 /**
  * Time `reps` training steps and evaluation forwards (after one of each
- * untimed: pipelines, buffers warm), the inputs gathered on the device as in
- * a training run (train-inputs.ts), or uploaded from the host where the
- * device cannot hold them.
+ * untimed: pipelines, buffers warm) as a training run makes them: the inputs
+ * gathered on the device (train-inputs.ts; uploaded from the host where the
+ * device cannot hold them) and the loss computed there (device-loss.ts).
  */
 async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: number; evalFwd: number }> {
+  const y = new Float32Array(b.B * b.T);
   const store = await m.createResidentInputs(b.B);
-  store?.write(0, b.B, b.x);
+  store?.write(0, b.B, b.x, y);
   const rows = store ? Int32Array.from({ length: b.B }, (_, i) => i) : undefined;
+  const sse = new Float64Array(1);
   const step = async () => {
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: true, rows });
-    await m.backward(b.dyhat);
+    // as the trainer does: the loss on the device, ∂L/∂ŷ kept there for backward
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: true, rows, loss: { scale: 2 / (b.B * b.T), sse, ...(rows ? {} : { y }) } });
+    await m.backward();
   };
   await step();
   await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
     + `preset ${o.preset}: B ${B}, T ${T}, D ${cfg.D}, H ${cfg.H}; budget ${o.budgetS} s\n`);
   const rng = new Rng(7);
   const batch: Batch = {
-    x: gaussians(rng, T * B * cfg.D, 1), dyhat: gaussians(rng, T * B, 1 / (T * B)), yhat: new Float32Array(T * B), B, T,
+    x: gaussians(rng, T * B * cfg.D, 1), yhat: new Float32Array(T * B), B, T,
   };
   const deadline = performance.now() + o.budgetS * 1000;
   const file: TuneFile = {

@@ -22,14 +22,17 @@ class HostStore implements ResidentInputs {
   dispose(): void {
     this.disposed = true;
   }
+  readonly ydata: Float64Array;
   constructor(readonly capacity: number) {
     this.data = new Float64Array(capacity * T * D).fill(NaN);
+    this.ydata = new Float64Array(capacity * T).fill(NaN);
   }
-  write(first: number, count: number, x: Float32Array): void {
+  write(first: number, count: number, x: Float32Array, y: Float32Array): void {
     this.writes++;
     for (let b = 0; b < count; b++) {
       for (let t = 0; t < T; t++) {
         for (let d = 0; d < D; d++) this.data[((first + b) * T + t) * D + d] = x[(t * count + b) * D + d]!;
+        this.ydata[(first + b) * T + t] = y[t * count + b]!;
       }
     }
   }
@@ -51,6 +54,10 @@ function stored(store: HostStore, row: number): Float64Array {
   return store.data.subarray(row * T * D, (row + 1) * T * D);
 }
 
+function storedY(store: HostStore, row: number): Float64Array {
+  return store.ydata.subarray(row * T, (row + 1) * T);
+}
+
 const sizes: ResidentSizes = { nTrain: 7, nVal: 5, T, D, batchesPerEpoch: 2 };
 const maxBatch = 3;
 
@@ -67,7 +74,10 @@ describe('resident run inputs', () => {
     const { store, inputs } = await residentRun();
     expect(inputs.resident).toBe(true);
     expect(store.writes).toBe(3); // 7 sequences in chunks of maxBatch = 3
-    for (let s = 0; s < sizes.nTrain; s++) expect(Array.from(stored(store, s)), `sequence ${s}`).toEqual(Array.from(one('train', 0, s).x));
+    for (let s = 0; s < sizes.nTrain; s++) {
+      expect(Array.from(stored(store, s)), `sequence ${s}`).toEqual(Array.from(one('train', 0, s).x));
+      expect(Array.from(storedY(store, s)), `targets ${s}`).toEqual(Array.from(one('train', 0, s).y));
+    }
     expect(stored(store, sizes.nTrain).every(Number.isNaN)).toBe(true); // no validation set before an epoch begins
   });
 
@@ -101,7 +111,10 @@ describe('resident run inputs', () => {
       const rows = inputs.rows('val', epoch, ids, 2, x, y)!; // completes the set
       inputs.targets('val', epoch, ids, 2, y);
       expect(Array.from(rows)).toEqual([sizes.nTrain + 4, sizes.nTrain + 1]);
-      for (let v = 0; v < sizes.nVal; v++) expect(Array.from(stored(store, sizes.nTrain + v)), `epoch ${epoch} val ${v}`).toEqual(Array.from(one('val', epoch, v).x));
+      for (let v = 0; v < sizes.nVal; v++) {
+        expect(Array.from(stored(store, sizes.nTrain + v)), `epoch ${epoch} val ${v}`).toEqual(Array.from(one('val', epoch, v).x));
+        expect(Array.from(storedY(store, sizes.nTrain + v)), `epoch ${epoch} val targets ${v}`).toEqual(Array.from(one('val', epoch, v).y));
+      }
       ids.forEach((id, b) => {
         const want = one('val', epoch, id).y;
         for (let t = 0; t < T; t++) expect(y[t * 2 + b]).toBe(want[t]);

@@ -106,7 +106,7 @@ class ResidentRunInputs implements RunInputs {
       const c = Math.min(chunk, nTrain - first);
       for (let b = 0; b < c; b++) ids[b] = first + b;
       this.task.fill('train', 0, ids, c, x, y);
-      this.store.write(first, c, x);
+      this.store.write(first, c, x, y);
       this.keepTargets(this.yTrain, first, c, y);
     }
   }
@@ -136,7 +136,7 @@ class ResidentRunInputs implements RunInputs {
     const c = Math.min(this.slice, nVal - first);
     for (let b = 0; b < c; b++) this.sliceIds[b] = first + b;
     this.task.fill('val', this.valEpoch, this.sliceIds, c, this.sx, this.sy);
-    this.store.write(nTrain + first, c, this.sx);
+    this.store.write(nTrain + first, c, this.sx, this.sy);
     this.keepTargets(this.yVal, first, c, this.sy);
     this.valDone = first + c;
   }

@@ -45,6 +45,10 @@
  * synchronous CPU models that is one microtask per pass, and the results are
  * those of the synchronous loop bit for bit.
  *
+ * Loss: a model with `lossOnDevice` (the WebGPU models) computes each
+ * mini-batch's Σ(ŷ − y)² and ∂L/∂ŷ itself, in float32 with a compensated sum
+ * (ŷ and ∂L/∂ŷ never cross to the host); otherwise the loop above, in float64.
+ *
  * Inputs (train-inputs.ts): a model that can hold them (the WebGPU models)
  * gets the training set once and each epoch's validation set, generated while
  * its device computes, and gathers every batch on the device; otherwise each
@@ -323,6 +327,7 @@ export async function trainRun(
   const terms = RECORDED_TERMS[arch];
   const termSums = new Float64Array(terms.length);
   const chunkSums = new Float64Array(terms.length);
+  const lossOut = new Float64Array(1);
   const metricNames = gateMetricNames(arch);
 
   const curve: LearningCurveRow[] = [];
@@ -402,20 +407,26 @@ export async function trainRun(
 
         const ids = perm.subarray(start, start + B);
         const rows = inputs.rows('train', 0, ids, B, x, y);
-        await overlapped(model.forward(x, B, T, yhat, { train: true, rows }), () => inputs.targets('train', 0, ids, B, y));
         const m = T * B;
         const scale = 2 / m;
         let sse = 0;
-        for (let i = 0; i < m; i++) {
-          const d = yhat[i]! - y[i]!;
-          sse += d * d;
-          dyhat[i] = scale * d;
+        if (model.lossOnDevice) {
+          // ŷ and ∂L/∂ŷ stay on the device; the targets are the resident ones, or y as rows() filled it
+          await overlapped(model.forward(x, B, T, yhat, { train: true, rows, loss: { scale, sse: lossOut, ...(rows ? {} : { y }) } }));
+          sse = lossOut[0]!;
+        } else {
+          await overlapped(model.forward(x, B, T, yhat, { train: true, rows }), () => inputs.targets('train', 0, ids, B, y));
+          for (let i = 0; i < m; i++) {
+            const d = yhat[i]! - y[i]!;
+            sse += d * d;
+            dyhat[i] = scale * d;
+          }
         }
         if (!Number.isFinite(sse)) {
           diverged = true;
           break epochs;
         }
-        await overlapped(model.backward(dyhat));
+        await overlapped(model.backward(model.lossOnDevice ? undefined : dyhat));
         const norm = clipGradNorm(grads, cfg.grad_clip, P);
         if (!Number.isFinite(norm)) {
           diverged = true;

@@ -32,6 +32,7 @@ import { RECORDED_TERMS } from '../../engine/models/types';
 import { reductions, type Reductions } from './reductions';
 import { GpuResidentInputs, loadInputs } from './resident-inputs';
 import { TermSums } from './term-sums';
+import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
@@ -123,6 +124,9 @@ export class GateBlockGpuModel implements GpuModel {
   private readonly rows: number;
   private readonly red: Reductions;
   private readonly termSums: TermSums;
+  private readonly deviceLoss: DeviceLoss;
+  /** forward() computes ForwardOptions.loss */
+  readonly lossOnDevice = true;
   /** forward() fills ForwardOptions.termSums */
   readonly sumsTerms = true;
   private readonly utHost: Float32Array;
@@ -151,7 +155,7 @@ export class GateBlockGpuModel implements GpuModel {
   private readonly kTangent: Kernel;
 
   /** batch and length of the last forward(train: true), consumed by backward() */
-  private trained: { B: number; T: number } | null = null;
+  private trained: { B: number; T: number; deviceDy: boolean } | null = null;
   private disposed = false;
   /** the store forward()'s `rows` option gathers from (createResidentInputs) */
   private resident: GpuResidentInputs | null = null;
@@ -200,6 +204,7 @@ export class GateBlockGpuModel implements GpuModel {
     this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S };
     this.red = reductions(ctx);
     this.termSums = new TermSums(ctx, this.red, 3, this.H);
+    this.deviceLoss = new DeviceLoss(ctx, this.red, true);
 
     try {
       const rows = this.rows;
@@ -232,6 +237,7 @@ export class GateBlockGpuModel implements GpuModel {
     } catch (err) {
       this.release();
       this.termSums.dispose();
+      this.deviceLoss.dispose();
       throw err;
     }
   }
@@ -362,13 +368,16 @@ export class GateBlockGpuModel implements GpuModel {
     if (sums && record) throw new Error(`${this.cell.arch} GPU model: record and termSums exclude each other`);
     if (sums && sums.length < 3) throw new RangeError(`${this.cell.arch} GPU model: termSums has ${sums.length} entries, needs 3`);
     const terms = record !== null || sums !== undefined;
+    const loss = checkLoss(opts, n);
+    const lossY = loss ? this.deviceLoss.targets(n) : undefined;
     if (opts.train) this.trained = null;
     writeFloats(ctx, this.bP, this.params);
+    if (loss?.y) writeFloats(ctx, lossY!, loss.y, 0, n);
     const enc = ctx.device.createCommandEncoder();
-    const regions: ReadRegion[] = [{ buf: this.bY, n, into: yhat }];
+    const regions: ReadRegion[] = [];
     let evalX: GPUBuffer | null = null;
     if (opts.train) {
-      loadInputs(ctx, enc, this.bXtrain, x, B, T, this.D, opts.rows, this.resident);
+      loadInputs(ctx, enc, this.bXtrain, x, B, T, this.D, opts.rows, this.resident, loss?.y ? undefined : lossY);
       this.kTrain.encode(enc, this.groups(B), [this.bXtrain, this.bP, this.bY, this.bGates, this.bHs, this.bAux, this.bLnc], [B, T, 0, 0]);
       if (opts.hidden) regions.push({ buf: this.bHs, n: n * H, into: opts.hidden });
       if (terms) evalX = this.bXtrain; // the §4.1 terms from an evaluation pass over the same inputs
@@ -385,16 +394,21 @@ export class GateBlockGpuModel implements GpuModel {
       if (record) record.forEach((into, k) => regions.push({ buf: recBufs[k]!, n: n * H, into }));
       if (sums) regions.push(this.termSums.encode(enc, recBufs, n));
     }
+    // the loss last (the evaluation kernel rewrites the same ŷ): ∂L/∂ŷ over ŷ in bY, where backward reads dŷ
+    regions.push(loss ? this.deviceLoss.encode(enc, this.bY, null, n, loss.scale) : { buf: this.bY, n, into: yhat });
     await readRegions(ctx, regions, enc);
     if (sums) this.termSums.finish(sums);
-    if (opts.train) this.trained = { B, T };
+    if (loss) loss.sse[0] = this.deviceLoss.sum;
+    if (opts.train) this.trained = { B, T, deviceDy: loss !== null };
   }
 
-  async backward(dyhat: Float32Array): Promise<void> {
+  async backward(dyhat?: Float32Array): Promise<void> {
     this.live();
     const tr = this.trained;
     if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
     this.trained = null;
+    if (dyhat === undefined && !tr.deviceDy) throw new Error('backward: without dyhat it needs a forward with loss');
+    if (dyhat && dyhat.length < tr.T * tr.B) throw new RangeError(`backward: dyhat has ${dyhat.length} entries, needs ${tr.T * tr.B}`);
     const { ctx, H, G, D, off, red } = this;
     const { B, T } = tr;
     const n = T * B;
@@ -406,7 +420,7 @@ export class GateBlockGpuModel implements GpuModel {
       for (let q = 0; q < G; q++) ut[q * H + i] = p[so + q]!;
     }
     writeFloats(ctx, this.bUt, ut);
-    writeFloats(ctx, this.bY, dyhat, 0, n);
+    if (dyhat) writeFloats(ctx, this.bY, dyhat, 0, n); // else the forward's loss left ∂L/∂ŷ there
     const enc = ctx.device.createCommandEncoder();
     const aux = this.cell.backwardAux === 'aux' ? this.bAux : this.bHs;
     this.kBackward.encode(enc, this.groups(B), [this.bP, this.bUt, this.bY, this.bGates, aux, this.bLnc, this.bLnp], [B, T, 0, 0]);
@@ -471,6 +485,7 @@ export class GateBlockGpuModel implements GpuModel {
     this.resident?.dispose();
     this.resident = null;
     this.termSums.dispose();
+    this.deviceLoss.dispose();
     this.release();
   }
 

@@ -39,6 +39,7 @@ import {
 import { reductions } from './reductions';
 import { GpuResidentInputs, loadInputs } from './resident-inputs';
 import { TermSums } from './term-sums';
+import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, encodeClear, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
 import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
@@ -175,6 +176,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   const kT = kernel(ctx, `${arch}-transpose`, transposeKernel(spec));
   const red = reductions(ctx);
   const termSums = new TermSums(ctx, red, 2, H); // leak, rdiag
+  const deviceLoss = new DeviceLoss(ctx, red, false);
 
   /**
    * [T][B][H] outputs of a call (hidden; leak / v; rdiag): made on first use at
@@ -196,7 +198,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
 
   const params = new Float32Array(P);
   const grads = new Float32Array(P);
-  let trained: { B: number; T: number } | null = null;
+  let trained: { B: number; T: number; deviceDy: boolean } | null = null;
   let disposed = false;
 
   function live(): void {
@@ -227,17 +229,20 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     if (sums && rec) throw new Error('gated GPU model: record and termSums exclude each other');
     if (sums) checkLen('termSums', sums, 2);
     const terms = rec !== undefined || sums !== undefined;
+    const loss = checkLoss(fo, n);
+    const lossY = loss ? deviceLoss.targets(n) : undefined;
 
     writeFloats(ctx, pBuf, params, 0, P);
+    if (loss?.y) writeFloats(ctx, lossY!, loss.y, 0, n);
     const enc = ctx.device.createCommandEncoder();
-    const regions: ReadRegion[] = [{ buf: yBuf, n, into: yhat }];
+    const regions: ReadRegion[] = [];
     const flags = (fo.hidden ? 1 : 0) | (terms ? 2 : 0);
     const evalBuffers = (xb: GPUBuffer): GPUBuffer[] => [
       xb, pBuf, yBuf, fo.hidden ? out(0, n * H) : dummies[0]!, terms ? out(1, n * H) : dummies[1]!, terms ? out(2, n * H) : dummies[2]!,
     ];
     if (fo.train) {
       trained = null;
-      loadInputs(ctx, enc, xC, x, B, T, D, fo.rows, resident);
+      loadInputs(ctx, enc, xC, x, B, T, D, fo.rows, resident, loss?.y ? undefined : lossY);
       encodeClear(enc, hC, 0, B * H); // h_{−1} = 0
       const bufs = [xC, pBuf, yBuf, hC, aC];
       if (lnC) bufs.push(lnC);
@@ -252,21 +257,25 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     if (fo.hidden) regions.push({ buf: out(0, n * H), n: n * H, into: fo.hidden });
     if (leak && rdiag) regions.push({ buf: out(1, n * H), n: n * H, into: leak }, { buf: out(2, n * H), n: n * H, into: rdiag });
     if (sums) regions.push(termSums.encode(enc, [out(1, n * H), out(2, n * H)], n));
+    // the loss last (the evaluation kernel rewrites the same ŷ): ∂L/∂ŷ into dyBuf for backward, ŷ not read back
+    regions.push(loss ? deviceLoss.encode(enc, yBuf, dyBuf, n, loss.scale) : { buf: yBuf, n, into: yhat });
     await readRegions(ctx, regions, enc);
     if (sums) termSums.finish(sums);
-    if (fo.train) trained = { B, T };
+    if (loss) loss.sse[0] = deviceLoss.sum;
+    if (fo.train) trained = { B, T, deviceDy: loss !== null };
   }
 
-  async function backward(dyhat: Float32Array): Promise<void> {
+  async function backward(dyhat?: Float32Array): Promise<void> {
     live();
     if (!trained) throw new Error('gated GPU model: backward() needs a preceding forward(train: true) (the caches are consumed by backward)');
-    const { B, T } = trained;
+    const { B, T, deviceDy } = trained;
     trained = null;
     const n = T * B;
-    checkLen('dyhat', dyhat, n);
+    if (dyhat === undefined && !deviceDy) throw new Error('gated GPU model: backward() without dyhat needs a forward with loss');
+    if (dyhat) checkLen('dyhat', dyhat, n);
     // the weights backward multiplies by are the current ones, as on the CPU
     writeFloats(ctx, pBuf, params, 0, P);
-    writeFloats(ctx, dyBuf, dyhat, 0, n);
+    if (dyhat) writeFloats(ctx, dyBuf, dyhat, 0, n); // else the forward's loss left ∂L/∂ŷ there
     const enc = ctx.device.createCommandEncoder();
     const nT = transposedFloats(spec);
     const tg = Math.ceil(nT / 64);
@@ -331,6 +340,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     resident?.dispose();
     resident = null;
     termSums.dispose();
+    deviceLoss.dispose();
     for (const b of owned.splice(0)) b.destroy();
   }
 
@@ -347,6 +357,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     tangent,
     createResidentInputs,
     sumsTerms: true,
+    lossOnDevice: true,
     dispose,
     tuning: { workgroupSize: WG, seqsPerWorkgroup: S },
     get deviceBuffers(): readonly GPUBuffer[] { return owned; },

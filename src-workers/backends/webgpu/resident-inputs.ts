@@ -13,8 +13,10 @@
  * would have generated (the same task.fill, float32 either way).
  *
  * Store layout: sequence-major [capacity][T][D] (sequence s, step t, input d
- * at (s·T + t)·D + d). write() takes the engine's time-major [T][count][D]
- * batches; the gather writes the model's time-major [T][B][D] input buffer.
+ * at (s·T + t)·D + d), the targets [capacity][T] beside it (for the loss on
+ * the device, device-loss.ts). write() takes the engine's time-major
+ * [T][count][D] and [T][count] batches; the gather writes the model's
+ * time-major [T][B][D] input buffer and, when asked, the [T][B] targets.
  */
 /// <reference types="@webgpu/types" />
 import type { ResidentInputs } from '../../engine/models/types';
@@ -65,25 +67,33 @@ async function tryCreate(ctx: GpuContext, floats: number, label: string): Promis
 }
 
 export class GpuResidentInputs implements ResidentInputs {
-  private readonly rowsBuf: GPUBuffer;
+  private readonly rowsBuf!: GPUBuffer;
   private readonly rowsHost: Uint32Array;
   private readonly seq: Float32Array;
-  private readonly kGather: Kernel;
+  private readonly kGather!: Kernel;
   private disposed = false;
   /** encoders that hold a gather (its rows are written at queue time: one per submitted encoder) */
   private readonly gathered = new WeakSet<GPUCommandEncoder>();
+
+  private readonly yStore!: GPUBuffer;
+  private readonly ySeq: Float32Array;
 
   private constructor(
     private readonly ctx: GpuContext, private readonly store: GPUBuffer,
     readonly capacity: number, readonly T: number, readonly D: number, maxBatch: number,
   ) {
-    this.rowsBuf = createStorage(ctx, maxBatch, 'resident rows');
     this.rowsHost = new Uint32Array(maxBatch);
     this.seq = new Float32Array(T * D);
+    this.ySeq = new Float32Array(T);
+    const made: GPUBuffer[] = [];
     try {
+      this.rowsBuf = createStorage(ctx, maxBatch, 'resident rows');
+      made.push(this.rowsBuf);
+      this.yStore = createStorage(ctx, capacity * T, `resident targets (${capacity} sequences)`);
+      made.push(this.yStore);
       this.kGather = new Kernel(ctx, 'resident gather', GATHER_WGSL, 3, { readOnly: [0, 1] });
     } catch (err) {
-      this.rowsBuf.destroy();
+      for (const b of made) b.destroy();
       throw err;
     }
   }
@@ -112,29 +122,33 @@ export class GpuResidentInputs implements ResidentInputs {
     if (this.disposed) throw new Error('resident inputs: used after dispose()');
   }
 
-  write(first: number, count: number, x: Float32Array): void {
+  write(first: number, count: number, x: Float32Array, y: Float32Array): void {
     this.live();
-    const { T, D, seq } = this;
+    const { T, D, seq, ySeq } = this;
     if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 0 || first + count > this.capacity) {
       throw new RangeError(`resident inputs: sequences [${first}, ${first + count}) outside the store's [0, ${this.capacity})`);
     }
     if (x.length < T * count * D) throw new RangeError(`resident inputs: x has ${x.length} entries, ${count} sequences need ${T * count * D}`);
+    if (y.length < T * count) throw new RangeError(`resident inputs: y has ${y.length} entries, ${count} sequences need ${T * count}`);
     // one sequence at a time: [T][count][D] column b → [T][D] (writeBuffer copies at call time, so seq is reused)
     const stride = count * D;
     for (let b = 0; b < count; b++) {
       for (let t = 0, src = b * D, dst = 0; t < T; t++, src += stride, dst += D) {
         for (let d = 0; d < D; d++) seq[dst + d] = x[src + d]!;
+        ySeq[t] = y[t * count + b]!;
       }
       this.ctx.device.queue.writeBuffer(this.store, (first + b) * T * D * 4, seq, 0, T * D);
+      this.ctx.device.queue.writeBuffer(this.yStore, (first + b) * T * 4, ySeq, 0, T);
     }
   }
 
   /**
    * Encode dst[t][b][d] = sequence rows[b] (t < T, b < B) into `enc`, before
-   * the kernels that read dst. The row indices go through one buffer written
-   * at queue time: at most one gather per submitted encoder.
+   * the kernels that read dst, and, with dstY, dstY[t][b] = its targets. The
+   * row indices go through one buffer written at queue time: at most one
+   * gather per submitted encoder.
    */
-  encodeGather(enc: GPUCommandEncoder, rows: ArrayLike<number>, B: number, T: number, dst: GPUBuffer): void {
+  encodeGather(enc: GPUCommandEncoder, rows: ArrayLike<number>, B: number, T: number, dst: GPUBuffer, dstY?: GPUBuffer): void {
     this.live();
     if (rows.length < B) throw new RangeError(`resident inputs: ${rows.length} rows for a batch of ${B}`);
     if (B > this.rowsHost.length) throw new RangeError(`resident inputs: a batch of ${B} exceeds the ${this.rowsHost.length} the store gathers`);
@@ -150,6 +164,12 @@ export class GpuResidentInputs implements ResidentInputs {
     const gx = Math.min(groups, this.ctx.limits.maxWorkgroupsPerDimension);
     const gy = Math.ceil(groups / gx);
     this.kGather.encode(enc, [gx, gy], [this.store, this.rowsBuf, dst], [B, T, this.D, this.T, gx * GATHER_WG]);
+    if (dstY) {
+      // the targets are the same gather with one input per step
+      const gY = Math.ceil((T * B) / GATHER_WG);
+      const gxY = Math.min(gY, this.ctx.limits.maxWorkgroupsPerDimension);
+      this.kGather.encode(enc, [gxY, Math.ceil(gY / gxY)], [this.yStore, this.rowsBuf, dstY], [B, T, 1, this.T, gxY * GATHER_WG]);
+    }
     this.gathered.add(enc);
   }
 
@@ -157,21 +177,23 @@ export class GpuResidentInputs implements ResidentInputs {
     if (this.disposed) return;
     this.disposed = true;
     this.store.destroy();
+    this.yStore.destroy();
     this.rowsBuf.destroy();
   }
 }
 
 /**
  * A forward pass's inputs into `dst` ([T][B][D]): gathered from `resident`
- * when `rows` is given (ForwardOptions.rows), else copied from the host x.
+ * when `rows` is given (ForwardOptions.rows), with their targets into dstY
+ * when given, else copied from the host x.
  */
 export function loadInputs(
   ctx: GpuContext, enc: GPUCommandEncoder, dst: GPUBuffer, x: Float32Array, B: number, T: number, D: number,
-  rows: ArrayLike<number> | undefined, resident: GpuResidentInputs | null,
+  rows: ArrayLike<number> | undefined, resident: GpuResidentInputs | null, dstY?: GPUBuffer,
 ): void {
   if (rows) {
     if (!resident) throw new Error('forward: rows given but the model has no resident inputs (createResidentInputs)');
-    resident.encodeGather(enc, rows, B, T, dst);
+    resident.encodeGather(enc, rows, B, T, dst, dstY);
     return;
   }
   if (x.length < T * B * D) throw new RangeError(`forward: x has ${x.length} entries, needs ${T * B * D}`);

@@ -61,7 +61,7 @@ export interface GpuModel extends TrainableModel<Float32Array> {
   /** what the tuning overrides or the defaults chose (benchmarks report it) */
   readonly tuning: GpuKernelShape;
   forward(x: Float32Array, B: number, T: number, yhat: Float32Array, opts: ForwardOptions<Float32Array>): Promise<void>;
-  backward(dyhat: Float32Array): Promise<void>;
+  backward(dyhat?: Float32Array): Promise<void>;
   tangent(x: Float32Array, B: number, T: number, dir: Float32Array, v: Float32Array, hidden?: Float32Array): Promise<void>;
   /** a device store of input sequences for forward()'s `rows` (resident-inputs.ts); null when the device cannot hold it */
   createResidentInputs(capacity: number): Promise<ResidentInputs | null>;

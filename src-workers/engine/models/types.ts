@@ -93,6 +93,14 @@ export interface ForwardOptions<A extends FloatArray = FloatArray> {
    * (`record` is then not given).
    */
   termSums?: Float64Array;
+  /**
+   * A model with `lossOnDevice`, training passes only: compute the loss where
+   * the model runs. ∂L/∂ŷ = scale·(ŷ − y) is kept for a following
+   * backward() called without dyhat, sse[0] receives Σ(ŷ − y)² and yhat is
+   * not written. y: the targets [T][B], or, with `rows`, the resident
+   * targets of those sequences (ResidentInputs.write's y).
+   */
+  loss?: { scale: number; sse: Float64Array; y?: A };
 }
 
 /**
@@ -105,10 +113,10 @@ export interface ResidentInputs {
   /** sequences the store holds (indices 0 … capacity−1) */
   readonly capacity: number;
   /**
-   * Store x, time-major [T][count][D] as task.fill writes a batch, as
-   * sequences first … first+count−1.
+   * Store x, time-major [T][count][D] as task.fill writes a batch, and its
+   * targets y, [T][count], as sequences first … first+count−1.
    */
-  write(first: number, count: number, x: Float32Array): void;
+  write(first: number, count: number, x: Float32Array, y: Float32Array): void;
   /** release the store (forward() then refuses `rows`) */
   dispose(): void;
 }
@@ -176,10 +184,13 @@ export interface TrainableModel<A extends FloatArray = FloatArray> {
   readonly params: A;
   readonly grads: A;
   forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): MaybePromise<void>;
-  backward(dyhat: A): MaybePromise<void>;
+  /** dyhat: ∂L/∂ŷ [T][B]; omitted after a forward with ForwardOptions.loss (the model's own) */
+  backward(dyhat?: A): MaybePromise<void>;
   tangent(x: A, B: number, T: number, dir: A, v: A, hidden?: A): MaybePromise<void>;
   /** forward() fills ForwardOptions.termSums (the GPU models: the terms stay on the device) */
   readonly sumsTerms?: boolean;
+  /** forward() computes ForwardOptions.loss (the GPU models: ŷ and ∂L/∂ŷ stay on the device) */
+  readonly lossOnDevice?: boolean;
   /**
    * Where the backend offers it: a store of `capacity` input sequences of
    * the model's maxT steps (replacing an earlier one) for forward()'s `rows`

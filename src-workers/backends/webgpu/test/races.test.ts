@@ -41,7 +41,9 @@ async function capture(): Promise<CapturedKernel[]> {
   }
 }
 const captured: CapturedKernel[] = ctx ? await capture() : [];
-const persistent = captured.filter((k) => !k.label.startsWith('reduce-'));
+/** element-wise kernels (device-loss.ts): one invocation per element, checked statically below */
+const elementwise = captured.filter((k) => k.label.startsWith('device loss'));
+const persistent = captured.filter((k) => !k.label.startsWith('reduce-') && !k.label.startsWith('device loss'));
 
 const GATED = new Set<Arch>(['const', 'shared', 'diag']);
 /** every recording on: the gated kernels' flags (bit 0 h_t, bit 1 terms), the gate-block ones' rec / hid */
@@ -95,6 +97,9 @@ describe.skipIf(!ctx)('WGSL race detector over every kernel the GPU models build
       const forced = persistent.filter((k) => k.arch === arch && k.config === 'H6w8s3');
       expect(forced.every((k) => k.tuning.workgroupSize === 8 && k.tuning.seqsPerWorkgroup === 3)).toBe(true);
     }
+    // every model builds its device-loss kernel (gate-block: in place over ŷ); element-wise, checked in (a')
+    const models = CAPTURE_ARCHS.length * 2 * CAPTURE_CONFIGS.length;
+    expect(elementwise.length).toBe(models);
     // the reduction kernels the models build are the generators' (checked in (c))
     const gen = new Set(reductionKernels().map((r) => r.code));
     const reduce = captured.filter((k) => k.label.startsWith('reduce-'));
@@ -125,6 +130,17 @@ describe.skipIf(!ctx)('WGSL race detector over every kernel the GPU models build
       expect(failures).toEqual([]);
     });
   }
+
+  it("(a') element-wise kernels: no workgroup memory, no barrier, every storage access at the invocation's own index", () => {
+    for (const k of elementwise) {
+      expect(k.code, k.name).not.toMatch(/var<workgroup>|Barrier\(/);
+      // each storage array is indexed by the invocation's flat index `i` only (so no two invocations touch one element)
+      const accesses = [...k.code.matchAll(/\b(yhat|y|d2|dy)\[([^\]]+)\]/g)].map((m) => m[2]);
+      expect(accesses.length, k.name).toBeGreaterThanOrEqual(4);
+      expect(new Set(accesses), k.name).toEqual(new Set(['i']));
+      expect(k.code, k.name).toMatch(/let i = g\.y \* u\.rowThreads \+ g\.x;\s*if \(i >= u\.n\) \{ return; \}/);
+    }
+  });
 
   // ---- (b) the detector can fail ----
   const HAND = (body: string, opts: { barrierAfterRead?: boolean } = {}): string => `

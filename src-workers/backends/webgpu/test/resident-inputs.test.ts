@@ -50,9 +50,9 @@ describe.skipIf(!ctx)('resident inputs: store and gather', () => {
     expect(store).not.toBeNull();
     try {
       // written in three uneven parts, out of order
-      store.write(4, 5, timeMajor(seqs, T, D, 4, 5));
-      store.write(0, 4, timeMajor(seqs, T, D, 0, 4));
-      store.write(9, 2, timeMajor(seqs, T, D, 9, 2));
+      store.write(4, 5, timeMajor(seqs, T, D, 4, 5), new Float32Array(T * 5));
+      store.write(0, 4, timeMajor(seqs, T, D, 0, 4), new Float32Array(T * 4));
+      store.write(9, 2, timeMajor(seqs, T, D, 9, 2), new Float32Array(T * 2));
       for (const [rows, Tc] of [[[10, 0, 3, 3, 7, 1], T], [[2, 9], 5], [[6], 1]] as const) {
         const dst = createStorage(ctx!, T * 6 * D, 'gather test');
         const enc = ctx!.device.createCommandEncoder();
@@ -88,13 +88,14 @@ describe.skipIf(!ctx)('resident inputs: store and gather', () => {
       expect(() => store.encodeGather(enc, [0, S], 2, T, dst)).toThrow(/row 11 \(batch entry 1\) outside \[0, 11\)/);
       expect(() => store.encodeGather(enc, [0, 1, 2, 3, 4], 5, T, dst)).toThrow(/batch of 5 exceeds the 4/);
       expect(() => store.encodeGather(enc, [0], 1, T + 1, dst)).toThrow(/T = 8 exceeds the stored 7/);
-      expect(() => store.write(10, 2, new Float32Array(T * 2 * D))).toThrow(/\[10, 12\) outside the store's \[0, 11\)/);
-      expect(() => store.write(0, 2, new Float32Array(T * D))).toThrow(/2 sequences need 42/);
+      expect(() => store.write(10, 2, new Float32Array(T * 2 * D), new Float32Array(T * 2))).toThrow(/\[10, 12\) outside the store's \[0, 11\)/);
+      expect(() => store.write(0, 2, new Float32Array(T * D), new Float32Array(T * 2))).toThrow(/2 sequences need 42/);
+      expect(() => store.write(0, 2, new Float32Array(T * 2 * D), new Float32Array(T))).toThrow(/y has 7 entries, 2 sequences need 14/);
       dst.destroy();
     } finally {
       store.dispose();
     }
-    expect(() => store.write(0, 1, new Float32Array(T * D))).toThrow(/after dispose/);
+    expect(() => store.write(0, 1, new Float32Array(T * D), new Float32Array(T))).toThrow(/after dispose/);
   });
 
   it('is null when the device cannot bind that much (the caller streams from the host)', async () => {
@@ -123,7 +124,7 @@ describe.skipIf(!ctx)('resident inputs: a forward through rows is the forward fe
         const seqs = gaussian(nSeq * T * D, 17);
         const store = (await model.createResidentInputs(nSeq))!;
         expect(store.capacity).toBe(nSeq);
-        store.write(0, nSeq, timeMajor(seqs, T, D, 0, nSeq));
+        store.write(0, nSeq, timeMajor(seqs, T, D, 0, nSeq), new Float32Array(T * nSeq));
 
         const rows = [6, 2, 7, 0];
         const B = rows.length;

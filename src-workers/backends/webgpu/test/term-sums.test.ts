@@ -29,7 +29,7 @@ describe.skipIf(!ctx)('term sums on the device', () => {
         const r = new Rng(9);
         const x = Float32Array.from({ length: T * B * D }, () => r.gaussian());
         const store = (await model.createResidentInputs(B))!;
-        store.write(0, B, x);
+        store.write(0, B, x, new Float32Array(T * B));
         const names = RECORDED_TERMS[arch];
         const record: Record<string, Float32Array> = {};
         for (const name of names) record[name] = new Float32Array(T * B * H);
