@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { LagResult } from '../engine/diagnostics/lag-work';
 import type { LagBatchArrays, LagExecutor, LagExecutorFactory, LagExecutorSpec } from '../engine/diagnostics/run-diagnostics';
 import { RECORDED_TERMS } from '../engine/models/types';
-import type { LagThreadData, LagThreadRequest } from './diagnostics-worker';
+import type { LagSetBuffers, LagThreadData, LagThreadRequest } from './diagnostics-worker';
 
 /** The thread entry in development (TypeScript through tsx). */
 export const DEV_DIAGNOSTICS_WORKER = fileURLToPath(new URL('./diagnostics-worker.mjs', import.meta.url));
@@ -35,10 +35,12 @@ export function diagnosticsWorkerFile(): string {
 
 type Reply = { type: 'ready' } | { type: 'done' } | { type: 'lag' } | { type: 'result'; results: LagResult[] } | { type: 'error'; message: string };
 
-/** A lag thread with one request in flight at a time. */
+interface Waiter { want: Reply['type']; resolve: (r: Reply) => void; reject: (e: Error) => void }
+
+/** A lag thread: requests answered in order (one reply each, 'lag' progress aside). */
 class LagThread {
   private readonly worker: Worker;
-  private waiting: { want: Reply['type']; resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
+  private readonly waiting: Waiter[] = [];
   private failed: Error | null = null;
   onLag: (() => void) | null = null;
 
@@ -49,35 +51,35 @@ class LagThread {
         this.onLag?.();
         return;
       }
-      const w = this.waiting;
-      this.waiting = null;
+      const w = this.waiting.shift();
       if (r.type === 'error') this.fail(new Error(`diagnostics lag thread ${index}: ${r.message}`), w);
       else if (w && r.type === w.want) w.resolve(r);
       else this.fail(new Error(`diagnostics lag thread ${index}: unexpected '${r.type}'`), w);
     });
-    this.worker.on('error', (err) => this.fail(new Error(`diagnostics lag thread ${index} failed: ${err.message}`), this.waiting));
+    this.worker.on('error', (err) => this.fail(new Error(`diagnostics lag thread ${index} failed: ${err.message}`)));
     this.worker.on('exit', (code) => {
-      if (!this.failed) this.fail(new Error(`diagnostics lag thread ${index} exited (code ${code})`), this.waiting);
+      if (!this.failed) this.fail(new Error(`diagnostics lag thread ${index} exited (code ${code})`));
     });
   }
 
-  private fail(err: Error, w: LagThread['waiting']): void {
+  /** Fail this thread: `w` (already taken from the queue) and every waiter still queued are rejected. */
+  private fail(err: Error, w?: Waiter): void {
     this.failed ??= err;
-    this.waiting = null;
     w?.reject(this.failed);
+    for (const q of this.waiting.splice(0)) q.reject(this.failed);
   }
 
-  /** Send `msg` (none: only wait) and resolve with the reply of type `want`. */
+  /** Send `msg` (none: only wait) and resolve with its reply, of type `want`. */
   request(want: Reply['type'], msg?: LagThreadRequest): Promise<Reply> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      this.waiting = { want, resolve, reject };
+      this.waiting.push({ want, resolve, reject });
       if (msg) this.worker.postMessage(msg);
     });
   }
 
   terminate(): void {
-    this.fail(new Error(`diagnostics lag thread ${this.index} was stopped`), this.waiting);
+    this.fail(new Error(`diagnostics lag thread ${this.index} was stopped`));
     void this.worker.terminate();
   }
 }
@@ -94,11 +96,22 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
     const bytes = precision === 'f64' ? 8 : 4;
     const view = (b: SharedArrayBuffer): Float32Array | Float64Array => (precision === 'f64' ? new Float64Array(b) : new Float32Array(b));
     const shared = (n: number) => new SharedArrayBuffer(n * bytes);
-    const buffers: LagThreadData['buffers'] = { y: shared(T * Bmax), yhat: shared(T * Bmax), v: shared(T * Bmax * H), wOut: shared(H), record: {} };
-    for (const name of RECORDED_TERMS[arch]) buffers.record[name] = shared(T * Bmax * H);
-    const record: Record<string, Float32Array | Float64Array> = {};
-    for (const [name, b] of Object.entries(buffers.record)) record[name] = view(b);
-    const arrays: LagBatchArrays = { y: view(buffers.y), yhat: view(buffers.yhat), v: view(buffers.v), record };
+    // two sets of batch arrays: the run's thread fills one (GPU passes, data) while the lag threads read the other
+    const makeSet = (): LagSetBuffers => {
+      const set: LagSetBuffers = { y: shared(T * Bmax), yhat: shared(T * Bmax), v: shared(T * Bmax * H), record: {} };
+      for (const name of RECORDED_TERMS[arch]) set.record[name] = shared(T * Bmax * H);
+      return set;
+    };
+    const buffers: LagThreadData['buffers'] = { sets: [makeSet(), makeSet()], wOut: shared(H) };
+    const arraysOf = (set: LagSetBuffers): LagBatchArrays => {
+      const record: Record<string, Float32Array | Float64Array> = {};
+      for (const [name, b] of Object.entries(set.record)) record[name] = view(b);
+      return { y: view(set.y), yhat: view(set.yhat), v: view(set.v), record };
+    };
+    const sets = buffers.sets.map(arraysOf);
+    /** the set being filled, and per set the threads' acknowledgement of the batch it last held */
+    let cur = 0;
+    const inFlight: (Promise<unknown> | null)[] = [null, null];
     const wOutView = view(buffers.wOut);
 
     // thread k: lags k, k+K, k+2K, … of the grid (grid index kept to put the results back)
@@ -114,11 +127,22 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
       dispose();
       throw err;
     }
+    let wOutSet = false;
     return {
-      arrays,
+      get arrays() {
+        return sets[cur]!;
+      },
       async addBatch(B, wOut, wOff) {
-        for (let q = 0; q < H; q++) wOutView[q] = wOut[wOff + q]!;
-        await Promise.all(pool.map((t) => t.request('done', { type: 'batch', B })));
+        if (!wOutSet) { // the parameters do not change during the diagnostics
+          for (let q = 0; q < H; q++) wOutView[q] = wOut[wOff + q]!;
+          wOutSet = true;
+        }
+        const acks = Promise.all(pool.map((t) => t.request('done', { type: 'batch', B, set: cur })));
+        acks.catch(() => {}); // awaited below or by finish(); a failure is reported there
+        inFlight[cur] = acks;
+        cur = 1 - cur;
+        await inFlight[cur]; // the set filled next is free once the threads are done with its last batch
+        inFlight[cur] = null;
       },
       async finish(onLag) {
         // onLag runs in a message listener: what it throws (a cancellation) must reject finish(), not escape
@@ -137,6 +161,7 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
         }
         let replies: Reply[];
         try {
+          await Promise.all(inFlight);
           replies = await Promise.all(pool.map((t) => t.request('result', { type: 'finish' })));
         } catch (err) {
           throw thrown ? (thrown as { err: unknown }).err : err;

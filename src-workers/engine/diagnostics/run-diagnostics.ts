@@ -110,8 +110,14 @@ export interface LagBatchArrays<A extends FloatArray = FloatArray> {
  * same bit for bit.
  */
 export interface LagExecutor<A extends FloatArray = FloatArray> {
+  /** the arrays to fill with the next batch (an executor may alternate between sets) */
   readonly arrays: LagBatchArrays<A>;
-  /** the first B sequences of `arrays` are a batch: accumulate them (the arrays may be rewritten once this resolves) */
+  /**
+   * The first B sequences of `arrays` are a batch: accumulate them. Once this
+   * resolves, `arrays` (perhaps another set) may be filled with the next one
+   * while the executor may still be working on this one. W_out is the same
+   * for every batch.
+   */
   addBatch(B: number, wOut: ArrayLike<number>, wOff: number): void | Promise<void>;
   /** every lag's results in grid order; onLag(lags done) as they finish */
   finish(onLag?: (done: number) => void): LagResult[] | Promise<LagResult[]>;
@@ -173,7 +179,6 @@ export async function runDiagnostics<A extends FloatArray>(
     // The model writes ŷ, v and the terms straight into the executor's arrays
     // (plain loops, models/types.ts): the wasm engine's memory, or memory the
     // lag threads share, so nothing is copied per batch here.
-    const { y, yhat, v, record } = exec.arrays as LagBatchArrays<A>;
     const Ctor = (precision === 'f64' ? Float64Array : Float32Array) as unknown as new (n: number) => A;
     const x = new Ctor(T * Bmax * D);
     const dir = new Ctor(model.layout.size);
@@ -182,6 +187,7 @@ export async function runDiagnostics<A extends FloatArray>(
 
     for (let start = 0; start < nSeq; start += Bmax) {
       const B = Math.min(Bmax, nSeq - start);
+      const { y, yhat, v, record } = exec.arrays as LagBatchArrays<A>;
       for (let b = 0; b < B; b++) ids[b] = start + b;
       task.fill('diag', 0, ids, B, x, y);
       await model.forward(x, B, T, yhat, { train: false, record });
