@@ -8,7 +8,8 @@
 // writes (about 30 MB, git-ignored):
 //   .gpu-bundle/bench.mjs, parity.mjs,       scripts/bench.ts, scripts/gpu/parity-check.ts,
 //               reductions.mjs, tune.mjs,    scripts/bench-gpu-reductions.ts, scripts/bench-gpu-tune.ts and
-//               diagnostics-worker.mjs       the diagnostics' lag thread, bundled by esbuild (only `webgpu` external)
+//               diagnostics-worker.mjs,      the diagnostics' lag thread and scripts/gpu/probe-adapter.ts,
+//               probe.mjs                    bundled by esbuild (only `webgpu` external)
 //   .gpu-bundle/node_modules/webgpu/         the package's loader and its linux-x64 dawn.node (.xz)
 //   .gpu-bundle/node.xz                      this machine's Node binary, xz-compressed
 //   .gpu-bundle/lib/libvulkan.so.1           a Vulkan loader (Debian chromium's), used only when the
@@ -18,7 +19,8 @@
 //                                            argument `parity`, `reductions` or `tune`: that script
 //                                            instead; `all DIR`: the whole measurement, below)
 // On the GPU machine, from the folder holding .gpu-bundle:
-//   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  whole paper epochs and a diagnostics pass with the default
+//   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  the adapter first (probe.mjs; none: NVIDIA's EGL manifest is
+//                                           tried), then whole paper epochs and a diagnostics pass with the default
 //                                           kernel shapes, the paper epochs with the last measured sweep's
 //                                           shapes (known-tuning.json, from docs/measurements), parity, the
 //                                           CPU and GPU quick epochs, the kernel-shape sweep, the paper
@@ -64,6 +66,7 @@ const ENTRIES = [
   // the diagnostics' lag threads: bench.mjs finds it beside itself (diagnostics-threads.ts' development path,
   // `new URL('./diagnostics-worker.mjs', import.meta.url)`, which esbuild keeps relative to the bundle)
   [join('src-workers', 'tasks', 'diagnostics-worker.ts'), 'diagnostics-worker.mjs'],
+  [join('scripts', 'gpu', 'probe-adapter.ts'), 'probe.mjs'],
 ];
 for (const [entry, out] of ENTRIES) {
   await esbuild.build({
@@ -163,6 +166,16 @@ all() {
   case "$pack" in ""|/*) ;; *) pack="$CALLER_PWD/$pack" ;; esac
   mkdir -p "$R"
   command -v timeout >/dev/null 2>&1 || echo "warning: no timeout command: steps are not stopped at their caps"
+  # the adapter first (with the headless-NVIDIA rule of the scripts); none: try NVIDIA's EGL manifest here
+  if ! "$HERE/node" "$HERE/probe.mjs" | tee "$R/probe.log"; then
+    local egl; egl=$(ls /usr/lib/x86_64-linux-gnu/libEGL_nvidia.so.0 /usr/local/nvidia/lib64/libEGL_nvidia.so.0 /usr/lib/libEGL_nvidia.so.0 /usr/lib64/libEGL_nvidia.so.0 2>/dev/null | head -n 1 || true)
+    if [ -n "$egl" ] && [ -z "\${VK_DRIVER_FILES:-}" ]; then
+      printf '{"file_format_version":"1.0.1","ICD":{"library_path":"%s","api_version":"1.3.0"}}\\n' "$egl" > "$R/nvidia_egl_icd.json"
+      export VK_DRIVER_FILES="$R/nvidia_egl_icd.json" VK_ICD_FILENAMES="$R/nvidia_egl_icd.json"
+      echo "retrying with VK_DRIVER_FILES=$VK_DRIVER_FILES"
+      "$HERE/node" "$HERE/probe.mjs" | tee -a "$R/probe.log" || echo "warning: still no hardware adapter: the GPU steps will fail or run on software"
+    fi
+  fi
   left() { echo $((budget - (SECONDS - start))); }
   step() { # step NAME CAP_S ARGS…: node ARGS… > DIR/NAME.log, at most min(CAP_S, time left) seconds
     local name="$1" cap="$2"; shift 2
