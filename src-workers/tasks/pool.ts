@@ -61,6 +61,8 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
   useHeadlessNvidiaDriver();
   const threads = opts.workers ?? availableParallelism();
   const stopBuf = new SharedArrayBuffer(4);
+  // GPU runs in their diagnostics, shared by the workers: each run's lag threads take a share of the cores
+  const diagnosticsLoad = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stopBuf);
   const isStopped = () => Atomics.load(stopFlag, 0) !== 0;
   /** own flags of the units in flight (stop() sets them too) */
@@ -79,7 +81,10 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         return runUnit(req.config, req.arch, req.seed, {
           ...(onProgress ? { emit: onProgress } : {}),
           shouldStop: own ? () => isStopped() || Atomics.load(own, 0) !== 0 : isStopped,
-        }, { diagnostics: req.diagnostics ?? true, backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false });
+        }, {
+          diagnostics: req.diagnostics ?? true, backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false,
+          diagnosticsLoad: new Int32Array(diagnosticsLoad),
+        });
       },
       stop,
       get stopped() {
@@ -118,7 +123,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
           {
             config: req.config, arch: req.arch, seed: req.seed, diagnostics: req.diagnostics ?? true,
             backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false,
-            port: port2, stopFlag: req.stopFlag ?? stopBuf,
+            port: port2, stopFlag: req.stopFlag ?? stopBuf, diagnosticsLoad,
           } satisfies RunUnitInput,
           { transferList: [port2] },
         )) as RunUnitOutput;

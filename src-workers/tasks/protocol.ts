@@ -39,6 +39,11 @@ export interface RunUnitInput {
   port?: MessagePort;
   /** Int32Array view of length >= 1; a non-zero element 0 asks the run to stop */
   stopFlag?: SharedArrayBuffer;
+  /**
+   * Int32Array view, element 0: how many of the pool's GPU runs are in their
+   * diagnostics now (each takes its share of the cores for its lag threads)
+   */
+  diagnosticsLoad?: SharedArrayBuffer;
 }
 
 /**

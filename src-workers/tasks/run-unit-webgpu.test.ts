@@ -46,7 +46,11 @@ function expectCloseCurves(gpu: RunUnitOutput, cpu: RunUnitOutput): void {
 describe('runUnit on the WebGPU backend', () => {
   it('in-process: webgpu with the adapter named, the CPU curve to 1e-3, diagnostics done', async () => {
     if ((await gpuOrSkip()) === null) return;
-    const gpu = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu' });
+    // two other GPU runs in their diagnostics: this one takes its share of the cores, and leaves the count as it was
+    const load = new Int32Array(new SharedArrayBuffer(4));
+    load[0] = 2;
+    const gpu = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', diagnosticsLoad: load });
+    expect(load[0]).toBe(2);
     const cpu = await runUnit(cfg, 'gru', 3);
     expect([gpu.backend, gpu.kernelsName, gpu.backendNote]).toEqual(['webgpu', 'webgpu', undefined]);
     expect(gpu.adapter).toBeTruthy();

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../../src-shared/config';
 import { presetConfig } from '../../src-shared/presets';
 import type { GpuContext } from '../backends/webgpu/types';
-import { runUnit, type GpuBackendModule } from './run-unit';
+import { diagnosticsThreadsFor, runUnit, type GpuBackendModule } from './run-unit';
 import { asyncCpuModel, type AsyncCpuModel } from './test/async-cpu-model';
 
 const cfg: ExperimentConfig = {
@@ -93,5 +93,15 @@ describe('runUnit backends', () => {
     };
     await expect(runUnit(cfg, 'shared', 3, {}, { backend: 'webgpu', cpuFallback: true, loadGpu: async () => mod })).rejects.toThrow('device lost');
     expect(made[0]!.disposed).toBe(true);
+  });
+});
+
+describe('lag threads of a GPU run\'s diagnostics', () => {
+  it('the cores but one, shared between the runs in their diagnostics, at most 8 and at least 1', () => {
+    expect([1, 2, 3, 4, 5, 15, 16, 40].map((a) => diagnosticsThreadsFor(a, 16))).toEqual([8, 7, 5, 3, 3, 1, 1, 1]);
+    expect(diagnosticsThreadsFor(1, 4)).toBe(3);
+    expect(diagnosticsThreadsFor(1, 2)).toBe(1);
+    expect(diagnosticsThreadsFor(1, 1)).toBe(1);
+    expect(diagnosticsThreadsFor(0, 16)).toBe(8); // a count never below one run
   });
 });

@@ -53,19 +53,28 @@ export interface RunUnitOptions {
   loadGpu?: () => Promise<GpuBackendModule>;
   /**
    * Threads for the diagnostics' per-lag work of a run trained on the GPU
-   * (diagnostics-threads.ts; default defaultDiagnosticsThreads()). CPU runs
-   * use their own thread: the pool already keeps every core busy.
+   * (diagnostics-threads.ts; default diagnosticsThreadsFor(the runs in their
+   * diagnostics, this one included)). CPU runs use their own thread: the pool
+   * already keeps every core busy.
    */
   diagnosticsThreads?: number;
+  /** element 0: the pool's GPU runs in their diagnostics (RunUnitInput.diagnosticsLoad) */
+  diagnosticsLoad?: Int32Array;
 }
 
 /**
- * Lag threads of a GPU run's diagnostics: the cores but one, at most 8 (the
- * μ/ψ work of a `paper` run is then minutes shorter; more threads gain little
- * on the 128-lag grid and each holds its lags' sample stores).
+ * Lag threads of a GPU run's diagnostics when `active` runs (this one
+ * included) are in theirs: the cores but one shared between them, at most 8
+ * (the μ/ψ work of a `paper` run is then minutes shorter; more threads gain
+ * little on the 128-lag grid and each holds its lags' sample stores).
  */
+export function diagnosticsThreadsFor(active: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(8, Math.floor((cores - 1) / Math.max(1, active))));
+}
+
+/** A lone GPU run's lag threads (the benchmarks'). */
 export function defaultDiagnosticsThreads(): number {
-  return Math.max(1, Math.min(8, availableParallelism() - 1));
+  return diagnosticsThreadsFor(1);
 }
 
 class DiagnosticsCancelled extends Error {}
@@ -145,13 +154,19 @@ export async function runUnit(
   let cancelled = res.cancelled;
   if ((opts.diagnostics ?? true) && !cancelled) {
     try {
-      const threads = backend === 'webgpu' ? opts.diagnosticsThreads ?? defaultDiagnosticsThreads() : 1;
-      diagnostics = await analyseRun(res.model, res.task, config, arch, {
-        progress: (stage, done, total) => {
-          if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
-          hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
-        },
-      }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
+      const load = backend === 'webgpu' ? opts.diagnosticsLoad : undefined;
+      const active = load ? Atomics.add(load, 0, 1) + 1 : 1;
+      try {
+        const threads = backend === 'webgpu' ? opts.diagnosticsThreads ?? diagnosticsThreadsFor(active) : 1;
+        diagnostics = await analyseRun(res.model, res.task, config, arch, {
+          progress: (stage, done, total) => {
+            if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
+            hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
+          },
+        }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
+      } finally {
+        if (load) Atomics.sub(load, 0, 1);
+      }
       diagnosticsStatus = 'done';
     } catch (err) {
       if (err instanceof DiagnosticsCancelled) {
@@ -199,7 +214,10 @@ export function createRunUnitTask(opts: Pick<RunUnitOptions, 'loadGpu'> = {}): (
       return await runUnit(input.config, input.arch, input.seed, {
         ...(port ? { emit: (m: ProgressMessage) => port.postMessage(m) } : {}),
         ...(flag ? { shouldStop: () => Atomics.load(flag, 0) !== 0 } : {}),
-      }, { ...opts, diagnostics: input.diagnostics ?? true, backend: input.backend ?? 'cpu', cpuFallback: input.cpuFallback ?? false });
+      }, {
+        ...opts, diagnostics: input.diagnostics ?? true, backend: input.backend ?? 'cpu', cpuFallback: input.cpuFallback ?? false,
+        ...(input.diagnosticsLoad ? { diagnosticsLoad: new Int32Array(input.diagnosticsLoad) } : {}),
+      });
     } finally {
       port?.postMessage({ type: 'end', arch: input.arch, seed: input.seed } satisfies ProgressMessage);
       port?.close();
