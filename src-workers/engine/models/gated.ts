@@ -208,6 +208,7 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
   function forward(x: A, B: number, T: number, yhat: A, fo: ForwardOptions<A>): void {
     checkSizes(B, T);
     if (fo.rows) throw new Error('CPU model: forward() takes x (no resident inputs on the CPU)');
+    if (fo.loss || fo.termSums) throw new Error('CPU model: the loss and the term sums are the caller\'s (record the terms instead)');
     const train = fo.train;
     const rec = fo.record;
     const leak = rec ? rec['leak'] : undefined;

@@ -95,6 +95,7 @@ export abstract class GateBlockModel<A extends FloatArray> implements Model<A> {
   forward(x: A, B: number, T: number, yhat: A, opts: ForwardOptions<A>): void {
     checkBatch(B, T, this.maxBatch, this.maxT);
     if (opts.rows) throw new Error('CPU model: forward() takes x (no resident inputs on the CPU)');
+    if (opts.loss || opts.termSums) throw new Error('CPU model: the loss and the term sums are the caller\'s (record the terms instead)');
     const { kernels: k, H, off } = this;
     const n = T * B;
     this.trained = null;
