@@ -166,14 +166,20 @@ all() {
   case "$pack" in ""|/*) ;; *) pack="$CALLER_PWD/$pack" ;; esac
   mkdir -p "$R"
   command -v timeout >/dev/null 2>&1 || echo "warning: no timeout command: steps are not stopped at their caps"
-  # the adapter first (with the headless-NVIDIA rule of the scripts); none: try NVIDIA's EGL manifest here
-  if ! "$HERE/node" "$HERE/probe.mjs" | tee "$R/probe.log"; then
+  # the adapter first (with the headless-NVIDIA rule of the scripts, at most 60 s: a driver may hang); none: try
+  # NVIDIA's EGL manifest here, and keep it only if it gives the adapter
+  local probe=("$HERE/node" "$HERE/probe.mjs")
+  command -v timeout >/dev/null 2>&1 && probe=(timeout -k 5 60 "\${probe[@]}")
+  if ! "\${probe[@]}" | tee "$R/probe.log"; then
     local egl; egl=$(ls /usr/lib/x86_64-linux-gnu/libEGL_nvidia.so.0 /usr/local/nvidia/lib64/libEGL_nvidia.so.0 /usr/lib/libEGL_nvidia.so.0 /usr/lib64/libEGL_nvidia.so.0 2>/dev/null | head -n 1 || true)
-    if [ -n "$egl" ] && [ -z "\${VK_DRIVER_FILES:-}" ]; then
+    if [ -n "$egl" ] && [ -z "\${VK_DRIVER_FILES:-}\${VK_ICD_FILENAMES:-}" ]; then
       printf '{"file_format_version":"1.0.1","ICD":{"library_path":"%s","api_version":"1.3.0"}}\\n' "$egl" > "$R/nvidia_egl_icd.json"
       export VK_DRIVER_FILES="$R/nvidia_egl_icd.json" VK_ICD_FILENAMES="$R/nvidia_egl_icd.json"
       echo "retrying with VK_DRIVER_FILES=$VK_DRIVER_FILES"
-      "$HERE/node" "$HERE/probe.mjs" | tee -a "$R/probe.log" || echo "warning: still no hardware adapter: the GPU steps will fail or run on software"
+      if ! "\${probe[@]}" | tee -a "$R/probe.log"; then
+        unset VK_DRIVER_FILES VK_ICD_FILENAMES
+        echo "warning: still no hardware adapter (the driver list is left as it was): the GPU steps will fail or run on software"
+      fi
     fi
   fi
   left() { echo $((budget - (SECONDS - start))); }

@@ -1,7 +1,8 @@
 /**
  * Prints the WebGPU adapter this process gets (through the runtime's openGpu,
  * i.e. with the headless-NVIDIA rule of nvidia-headless.ts applied) and exits
- * 0, or prints why there is none and exits 1. The device bundle's run.sh
+ * 0 for a hardware adapter, 2 for a software one (SwiftShader, llvmpipe…), or
+ * prints why there is none and exits 1. The device bundle's run.sh
  * runs it first, so a machine where no adapter appears is known before any
  * benchmark starts (and run.sh can try NVIDIA's EGL manifest itself).
  *

@@ -6,8 +6,9 @@
  *
  * Resident (a model with createResidentInputs, i.e. the WebGPU models): the
  * training set (fixed for the run, SCIENCE.md §7) is generated once, stored
- * on the device and gathered there by sequence index; only its targets stay
- * on the host (the loss is computed there). The validation set, fresh every
+ * on the device with its targets and gathered there by sequence index (the
+ * model computes the training loss there, device-loss.ts); the host keeps a
+ * copy of the targets for the evaluation passes' SSE and R². The validation set, fresh every
  * epoch, is generated a slice at a time while the device computes the
  * epoch's mini-batches (background(), called between a pass's submission and
  * its await) and stored after the training set. A GPU epoch then does no
@@ -36,8 +37,9 @@ export interface RunInputs {
   rows(set: DataSet, epoch: number, ids: Int32Array, B: number, x: FloatArray, y: FloatArray): ArrayLike<number> | undefined;
   /**
    * The same batch's targets y ([T][B]): resident, gathered from the host's
-   * copy (the trainer calls it while the device runs the forward pass);
-   * host-fed, nothing to do (rows() filled y).
+   * copy (the trainer calls it while the device runs the pass: evaluation
+   * passes, and training passes of a model without lossOnDevice); host-fed,
+   * nothing to do (rows() filled y).
    */
   targets(set: DataSet, epoch: number, ids: Int32Array, B: number, y: FloatArray): void;
   /** host work that overlaps the device's (resident: one slice of the validation set); cheap when there is none */

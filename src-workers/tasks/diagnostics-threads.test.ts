@@ -12,7 +12,10 @@ import { runDiagnostics } from '../engine/diagnostics/run-diagnostics';
 import { createInitialisedModel } from '../engine/models';
 import type { ModelShape } from '../engine/models/types';
 import { SyntheticTask } from '../engine/task';
+import { fileURLToPath } from 'node:url';
 import { threadedLagExecutor } from './diagnostics-threads';
+
+const FAKE = fileURLToPath(new URL('./test/fake-lag-thread.mjs', import.meta.url));
 
 const cfg: ExperimentConfig = {
   ...DEFAULT_CONFIG,
@@ -71,5 +74,42 @@ describe('diagnostics on lag threads', () => {
       arch: 'const', H: 2, T: 10, lags: [3, 12], cfg, Bmax: 2, precision: 'f32',
     })).rejects.toThrow(/lag thread 1: diagnostics: lag 12 outside \[1, T-1\]/);
     expect(() => threadedLagExecutor(0)).toThrow(/positive integer \(got 0\)/);
+  });
+});
+
+describe('the two shared batch sets', () => {
+  const spec = { arch: 'const' as const, H: 2, T: 4, lags: [1, 2], cfg, Bmax: 2, precision: 'f32' as const };
+  const wOut = new Float32Array(2);
+
+  it('a set is filled again only after every thread acknowledged the batch it held', async () => {
+    process.env['LW_FAKE_LAG_BEHAVIOUR'] = 'stall-first';
+    const exec = await threadedLagExecutor(1, FAKE)(spec);
+    try {
+      const first = exec.arrays;
+      let t = performance.now();
+      await exec.addBatch(2, wOut, 0); // set 0 handed over; set 1 is free at once
+      expect(performance.now() - t).toBeLessThan(250);
+      expect(exec.arrays).not.toBe(first);
+      t = performance.now();
+      await exec.addBatch(2, wOut, 0); // set 1 handed over; set 0 waits for the held acknowledgement
+      expect(performance.now() - t).toBeGreaterThanOrEqual(250);
+      expect(exec.arrays).toBe(first);
+    } finally {
+      delete process.env['LW_FAKE_LAG_BEHAVIOUR'];
+      exec.dispose?.();
+    }
+  });
+
+  it('a thread that dies with a batch queued fails the pass', async () => {
+    process.env['LW_FAKE_LAG_BEHAVIOUR'] = 'die-second';
+    const exec = await threadedLagExecutor(1, FAKE)(spec);
+    try {
+      await exec.addBatch(2, wOut, 0);
+      await Promise.resolve(exec.addBatch(2, wOut, 0)).catch(() => {}); // may already see the death
+      await expect(Promise.resolve(exec.finish())).rejects.toThrow(/exited \(code 3\)/);
+    } finally {
+      delete process.env['LW_FAKE_LAG_BEHAVIOUR'];
+      exec.dispose?.();
+    }
   });
 });

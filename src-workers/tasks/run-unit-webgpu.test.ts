@@ -49,7 +49,9 @@ describe('runUnit on the WebGPU backend', () => {
     // two other GPU runs in their diagnostics: this one takes its share of the cores, and leaves the count as it was
     const load = new Int32Array(new SharedArrayBuffer(4));
     load[0] = 2;
-    const gpu = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', diagnosticsLoad: load });
+    const seen = new Set<number>();
+    const gpu = await runUnit(cfg, 'gru', 3, { emit: (m) => { if (m.type === 'diagnostics') seen.add(load[0]!); } }, { backend: 'webgpu', diagnosticsLoad: load });
+    expect([...seen]).toEqual([3]); // counted while in its diagnostics
     expect(load[0]).toBe(2);
     const cpu = await runUnit(cfg, 'gru', 3);
     expect([gpu.backend, gpu.kernelsName, gpu.backendNote]).toEqual(['webgpu', 'webgpu', undefined]);

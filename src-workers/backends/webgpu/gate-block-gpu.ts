@@ -371,6 +371,8 @@ export class GateBlockGpuModel implements GpuModel {
     const loss = checkLoss(opts, n);
     const lossY = loss ? this.deviceLoss.targets(n) : undefined;
     if (opts.train) this.trained = null;
+    // an evaluation pass rewrites bY, where a training pass's loss left ∂L/∂ŷ: backward() then needs dyhat again
+    else if (this.trained) this.trained.deviceDy = false;
     writeFloats(ctx, this.bP, this.params);
     if (loss?.y) writeFloats(ctx, lossY!, loss.y, 0, n);
     const enc = ctx.device.createCommandEncoder();

@@ -251,6 +251,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
       // what the caller also asked for: the evaluation kernel on the same inputs (same ŷ)
       if (flags !== 0) kFwdEval.encode(enc, groups(B), evalBuffers(xC), [B, T, flags, 0]);
     } else {
+      if (trained) trained.deviceDy = false; // the contract of both model families: backward() without dyhat follows its loss pass
       loadInputs(ctx, enc, xE, x, B, T, D, fo.rows, resident);
       kFwdEval.encode(enc, groups(B), evalBuffers(xE), [B, T, flags, 0]);
     }

@@ -1,8 +1,8 @@
 /**
  * What only a GPU model does (ForwardOptions.rows, loss, termSums: its inputs,
- * loss and gate sums stay on its device) is refused by the CPU models with a
- * clear error, never silently ignored (a caller would read stale x, or an
- * untouched loss).
+ * loss and gate sums stay on its device; backward() without dyhat) is refused
+ * by the CPU models with a clear error, never silently ignored (a caller would
+ * read stale x, or an untouched loss).
  */
 import { describe, expect, it } from 'vitest';
 import { createTsKernels } from '../kernels/ts-kernels';
@@ -19,6 +19,8 @@ describe('CPU models refuse the GPU-only forward options', () => {
       expect(() => model.forward(x, 2, 4, yhat, { train: false, rows: [0, 1] })).toThrow(/no resident inputs on the CPU/);
       expect(() => model.forward(x, 2, 4, yhat, { train: true, loss: { scale: 1, sse: new Float64Array(1) } })).toThrow(/the caller's/);
       expect(() => model.forward(x, 2, 4, yhat, { train: false, termSums: new Float64Array(3) })).toThrow(/the caller's/);
+      model.forward(x, 2, 4, yhat, { train: true });
+      expect(() => (model.backward as (d?: Float64Array) => void)()).toThrow(/backward\(\) needs dyhat/);
       model.forward(x, 2, 4, yhat, { train: false }); // and the plain pass still works
     });
   }

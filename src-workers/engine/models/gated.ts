@@ -256,6 +256,7 @@ export function createGatedModel<A extends FloatArray>(shape: ModelShape, opts: 
   }
 
   function backward(dyhat: A): void {
+    if (!dyhat) throw new Error('CPU model: backward() needs dyhat (the loss is the caller\'s)');
     if (!cacheValid) throw new Error('gated model: backward() needs a preceding forward(train: true) (the caches are consumed by backward)');
     cacheValid = false;
     const B = lastB, T = lastT;

@@ -117,6 +117,7 @@ export abstract class GateBlockModel<A extends FloatArray> implements Model<A> {
    * (dW_out = Hᵀ dŷ, db_out = Σ dŷ) and Uᵀ into Ut. Returns that forward's B, T.
    */
   protected beginBackward(dyhat: A): { B: number; T: number } {
+    if (!dyhat) throw new Error('CPU model: backward() needs dyhat (the loss is the caller\'s)');
     const tr = this.trained;
     if (!tr) throw new Error('backward: no cached forward(train: true) to differentiate (caches are used once)');
     this.trained = null;

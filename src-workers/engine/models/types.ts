@@ -95,9 +95,9 @@ export interface ForwardOptions<A extends FloatArray = FloatArray> {
   termSums?: Float64Array;
   /**
    * A model with `lossOnDevice`, training passes only: compute the loss where
-   * the model runs. ∂L/∂ŷ = scale·(ŷ − y) is kept for a following
-   * backward() called without dyhat, sse[0] receives Σ(ŷ − y)² and yhat is
-   * not written. y: the targets [T][B], or, with `rows`, the resident
+   * the model runs. ∂L/∂ŷ = scale·(ŷ − y) is kept for backward() called
+   * without dyhat (an evaluation forward in between discards it), sse[0]
+   * receives Σ(ŷ − y)² and yhat is not written. y: the targets [T][B], or, with `rows`, the resident
    * targets of those sequences (ResidentInputs.write's y).
    */
   loss?: { scale: number; sse: Float64Array; y?: A };

@@ -30,8 +30,19 @@ describe.skipIf(!ctx)('loss on the device', () => {
         const n = T * B;
         const x = Float32Array.from({ length: n * D }, () => r.gaussian());
         const y = Float32Array.from({ length: n }, () => r.gaussian());
-        const store = (await model.createResidentInputs(B))!;
-        store.write(0, B, x, y);
+        // stored at shuffled places among other sequences: the gather must follow the rows
+        const cap = B + 3;
+        const where = [5, 1, 6, 3]; // sequence b of the batch is stored as sequence where[b]
+        const store = (await model.createResidentInputs(cap))!;
+        const sx = Float32Array.from({ length: T * cap * D }, () => r.gaussian());
+        const sy = Float32Array.from({ length: T * cap }, () => r.gaussian());
+        where.forEach((s, b) => {
+          for (let t = 0; t < T; t++) {
+            for (let d = 0; d < D; d++) sx[(t * cap + s) * D + d] = x[(t * B + b) * D + d]!;
+            sy[t * cap + s] = y[t * B + b]!;
+          }
+        });
+        store.write(0, cap, sx, sy);
         const scale = 2 / n;
 
         // reference: ŷ read back, ∂L/∂ŷ by the same float32 roundings on the host
@@ -51,7 +62,8 @@ describe.skipIf(!ctx)('loss on the device', () => {
           const sse = new Float64Array(1);
           const untouched = new Float32Array(n).fill(7);
           await model.forward(resident ? new Float32Array(0) : x, B, T, untouched, {
-            train: true, loss: { scale, sse, ...(resident ? {} : { y }) }, ...(resident ? { rows: [0, 1, 2, 3] } : {}),
+            train: true, loss: { scale, sse, ...(resident ? {} : { y }) }, ...(resident ? { rows: where } : {}),
+            ...(resident ? { termSums: new Float64Array(3) } : {}), // the evaluation kernel rewrites ŷ before the loss
           });
           expect(untouched.every((v) => v === 7)).toBe(true); // ŷ stays on the device
           expect(Math.abs(sse[0]! - want) / want, `resident=${resident}`).toBeLessThan(1e-6);
@@ -63,6 +75,20 @@ describe.skipIf(!ctx)('loss on the device', () => {
       }
     });
   }
+
+  it('an evaluation pass between the loss pass and backward() discards the device ∂L/∂ŷ (backward then needs dyhat)', async () => {
+    for (const arch of ARCHS) {
+      const model = createGpuModel(ctx!, { arch, D: 2, H: 4, layernorm: false, constS: 0.05 }, { maxBatch: 2, maxT: 3 });
+      try {
+        const x = new Float32Array(12).fill(0.5);
+        await model.forward(x, 2, 3, new Float32Array(6), { train: true, loss: { scale: 1, sse: new Float64Array(1), y: new Float32Array(6) } });
+        await model.forward(x, 2, 3, new Float32Array(6), { train: false });
+        await expect(model.backward(), arch).rejects.toThrow(/needs a forward with loss|it needs a forward with loss/);
+      } finally {
+        model.dispose();
+      }
+    }
+  });
 
   it('refuses a loss outside training, without targets, and backward() without one', async () => {
     const model = createGpuModel(ctx!, { arch: 'lstm', D: 2, H: 4, layernorm: false, constS: 0.05 }, { maxBatch: 2, maxT: 3 });
