@@ -51,6 +51,16 @@ describe('machineInfo', () => {
     expect(formatMachineInfo(d, noDevice).join('\n')).toContain('backend webgpu  refused: backend webgpu is not available here');
   });
 
+  it('says when the workstation chose NVIDIA\'s EGL driver (no display), or which driver list the user gave', () => {
+    const drivers = '/tmp/lw-vulkan-x/nvidia_egl_icd.json:/usr/share/vulkan/icd.d/radeon.json';
+    const h = machineInfo(hardware, { ...env, vulkan: { drivers, headlessNvidia: true } });
+    expect(h.vulkan).toEqual({ drivers, headlessNvidia: true });
+    expect(formatMachineInfo(h, hardware)).toContain(
+      `Vulkan          NVIDIA through its EGL library (no display: its GLX manifest creates no Vulkan instance); VK_DRIVER_FILES=${drivers}`);
+    const u = formatMachineInfo(machineInfo(hardware, { ...env, vulkan: { drivers: '/x.json', headlessNvidia: false } }), hardware);
+    expect(u).toContain('Vulkan          VK_DRIVER_FILES=/x.json');
+  });
+
   it('the text report has one labelled line per item', () => {
     const lines = formatMachineInfo(machineInfo(hardware, env), hardware);
     expect(lines.map((l) => l.slice(0, 16).trim())).toEqual(['lw', 'CPU', 'WebGPU', 'backend auto', 'backend webgpu', 'data directory']);

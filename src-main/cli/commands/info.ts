@@ -13,6 +13,7 @@
 import { availableParallelism, arch as cpuArch, platform } from 'node:os';
 import type { Command } from 'commander';
 import { adapterFound, describeWebGpu, isSoftwareAdapter, selectBackend, webgpuProblem, type WebGpuProbe } from '../../../src-workers/backends/select';
+import { useHeadlessNvidiaDriver } from '../../../src-workers/backends/webgpu/nvidia-headless';
 import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
 import { cpuKernelName } from '../../core/cpu-kernels';
 import { DEFAULT_GPU_RUNS } from '../../core/scheduler';
@@ -44,6 +45,12 @@ export interface MachineInfo {
   /** null when `backend: webgpu` would be accepted, else the refusal */
   explicitWebgpu: string | null;
   defaultGpuRuns: number;
+  /**
+   * The Vulkan driver list the loader is given (VK_DRIVER_FILES), null when
+   * it searches on its own; `headlessNvidia`: the workstation set it (no
+   * display: NVIDIA's EGL library in place of its GLX one, nvidia-headless.ts)
+   */
+  vulkan: { drivers: string | null; headlessNvidia: boolean };
   dataDir: string;
   dataDirSource: string;
 }
@@ -51,7 +58,10 @@ export interface MachineInfo {
 /** The report of `lw info` from its inputs (pure: tested without a GPU). */
 export function machineInfo(
   probe: WebGpuProbe,
-  env: { version: string; node: string; platform: string; cores: number; cpuKernels: string; dataDir: string; dataDirSource: string },
+  env: {
+    version: string; node: string; platform: string; cores: number; cpuKernels: string; dataDir: string; dataDirSource: string;
+    vulkan?: MachineInfo['vulkan'];
+  },
 ): MachineInfo {
   const auto = selectBackend('auto', probe);
   return {
@@ -72,6 +82,7 @@ export function machineInfo(
     auto: { backend: auto.backend, reason: auto.reason },
     explicitWebgpu: webgpuProblem(probe)?.message ?? null,
     defaultGpuRuns: DEFAULT_GPU_RUNS,
+    vulkan: env.vulkan ?? { drivers: null, headlessNvidia: false },
     dataDir: env.dataDir,
     dataDirSource: env.dataDirSource,
   };
@@ -89,6 +100,9 @@ export function formatMachineInfo(m: MachineInfo, probe: WebGpuProbe): string[] 
       ? `accepted${m.webgpu.software ? ' (runs on the software adapter: for correctness checks, slow)' : ''}; `
         + `at most ${m.defaultGpuRuns} GPU runs at once by default (--gpu-runs)`
       : `refused: ${m.explicitWebgpu}`),
+    ...(m.vulkan.headlessNvidia
+      ? [row('Vulkan', `NVIDIA through its EGL library (no display: its GLX manifest creates no Vulkan instance); VK_DRIVER_FILES=${m.vulkan.drivers}`)]
+      : m.vulkan.drivers !== null ? [row('Vulkan', `VK_DRIVER_FILES=${m.vulkan.drivers}`)] : []),
     row('data directory', `${m.dataDir} (${m.dataDirSource})`),
   ];
 }
@@ -101,6 +115,7 @@ export function register(program: Command, io: CliIO, version: string): void {
     .option('--data-dir <dir>', 'data directory (default: as lw run)')
     .action(async (opts: { json?: boolean; dataDir?: string }) => {
       const probe = await probeWebGpu();
+      const headless = useHeadlessNvidiaDriver(); // applied (once) by the probe already: this reads its answer
       const dd = resolveDataDir({ dataDir: opts.dataDir });
       const m = machineInfo(probe, {
         version,
@@ -110,6 +125,7 @@ export function register(program: Command, io: CliIO, version: string): void {
         cpuKernels: cpuKernelName(),
         dataDir: dd.dir,
         dataDirSource: dd.source,
+        vulkan: { drivers: process.env['VK_DRIVER_FILES'] ?? null, headlessNvidia: headless !== null },
       });
       if (opts.json) io.out(JSON.stringify(m, null, 2));
       else for (const l of formatMachineInfo(m, probe)) io.out(l);
