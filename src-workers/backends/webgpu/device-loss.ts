@@ -13,7 +13,7 @@
 /// <reference types="@webgpu/types" />
 import type { ForwardOptions } from '../../engine/models/types';
 import type { Reductions } from './reductions';
-import { createStorage, Kernel, type ReadRegion } from './runtime';
+import { createStorage, flatGrid, Kernel, type ReadRegion } from './runtime';
 import type { GpuContext } from './types';
 
 const WG = 256;
@@ -72,11 +72,9 @@ export class DeviceLoss {
     if ((dy === null) !== this.inPlace) throw new Error('device loss: dy must be null exactly for the in-place kernel');
     if (!this.y || this.y.size < n * 4) throw new Error('device loss: no targets for this pass (targets(n) first)');
     this.d2 = this.grow(this.d2, n, 'loss d²');
-    const groups = Math.ceil(n / WG);
-    const gx = Math.min(groups, this.ctx.limits.maxWorkgroupsPerDimension);
-    const gy = Math.ceil(groups / gx);
+    const grid = flatGrid(this.ctx, n, WG);
     const bufs = dy ? [yhat, this.y, this.d2, dy] : [yhat, this.y, this.d2];
-    this.kernel.encode(enc, [gx, gy], bufs, [n, scale, gx * WG, 0], new Set([1]));
+    this.kernel.encode(enc, grid, bufs, [n, scale, grid[0] * WG, 0], new Set([1]));
     this.red.colSums(enc, { rows: n, n: 1, a: this.d2, aOff: 0, lda: 1, c: this.sse, cOff: 0 });
     return { buf: this.sse, n: 1, into: this.sseHost };
   }

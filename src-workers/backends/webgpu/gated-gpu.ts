@@ -40,7 +40,7 @@ import { reductions } from './reductions';
 import { GpuResidentInputs, loadInputs } from './resident-inputs';
 import { TermSums } from './term-sums';
 import { DeviceLoss, checkLoss } from './device-loss';
-import { createStorage, encodeClear, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
+import { createStorage, encodeClear, flatGrid, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
 import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
 
@@ -278,10 +278,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     writeFloats(ctx, pBuf, params, 0, P);
     if (dyhat) writeFloats(ctx, dyBuf, dyhat, 0, n); // else the forward's loss left ∂L/∂ŷ there
     const enc = ctx.device.createCommandEncoder();
-    const nT = transposedFloats(spec);
-    const tg = Math.ceil(nT / 64);
-    const tgx = Math.min(tg, ctx.limits.maxWorkgroupsPerDimension);
-    kT.encode(enc, [tgx, Math.ceil(tg / tgx)], [pBuf, wtBuf]);
+    kT.encode(enc, flatGrid(ctx, transposedFloats(spec), 64), [pBuf, wtBuf]);
     const bufs = [pBuf, wtBuf, hC, aC];
     if (lnC) bufs.push(lnC);
     if (sC) bufs.push(sC);

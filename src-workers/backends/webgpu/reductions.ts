@@ -30,7 +30,7 @@
  * checks).
  */
 /// <reference types="@webgpu/types" />
-import { createStorage, Kernel } from './runtime';
+import { createStorage, flatGrid, Kernel } from './runtime';
 import { chunking, planGemmTN, type GemmPlan, type GemmShape, type GemmTuning, type PlanLimits } from './reductions-plan';
 import { COL_DOTS_PARTIAL, FINISH, SIMPLE_GEMM_WGSL, skinnyGemmWgsl, tiledGemmWgsl, type SkinnyConfig, type TiledConfig } from './reductions-wgsl';
 import type { GpuContext } from './types';
@@ -134,10 +134,7 @@ export class Reductions {
   }
 
   private encodeFinish(enc: GPUCommandEncoder, m: number, n: number, nChunks: number, c: GPUBuffer, cOff: number, ldc: number, acc: boolean): void {
-    const groups = Math.ceil((m * n) / 64);
-    const gx = Math.min(groups, this.ctx.limits.maxWorkgroupsPerDimension);
-    const gy = Math.ceil(groups / gx);
-    this.finish.encode(enc, [gx, gy], [this.scratch, c], [m, n, nChunks, cOff, ldc, acc ? 1 : 0, 0, 0]);
+    this.finish.encode(enc, flatGrid(this.ctx, m * n, 64), [this.scratch, c], [m, n, nChunks, cOff, ldc, acc ? 1 : 0, 0, 0]);
   }
 
   /** C (+)= Aᵀ·B over `rows` rows (see the file comment). rows = 0 writes zeros (or leaves C when accumulating). */

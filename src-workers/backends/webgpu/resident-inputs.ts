@@ -20,7 +20,7 @@
  */
 /// <reference types="@webgpu/types" />
 import type { ResidentInputs } from '../../engine/models/types';
-import { createStorage, Kernel, writeFloats } from './runtime';
+import { createStorage, flatGrid, Kernel, writeFloats } from './runtime';
 import type { GpuContext } from './types';
 
 const GATHER_WG = 256;
@@ -160,15 +160,12 @@ export class GpuResidentInputs implements ResidentInputs {
       this.rowsHost[b] = r;
     }
     this.ctx.device.queue.writeBuffer(this.rowsBuf, 0, this.rowsHost, 0, B);
-    const groups = Math.ceil((T * B * this.D) / GATHER_WG);
-    const gx = Math.min(groups, this.ctx.limits.maxWorkgroupsPerDimension);
-    const gy = Math.ceil(groups / gx);
-    this.kGather.encode(enc, [gx, gy], [this.store, this.rowsBuf, dst], [B, T, this.D, this.T, gx * GATHER_WG]);
+    const grid = flatGrid(this.ctx, T * B * this.D, GATHER_WG);
+    this.kGather.encode(enc, grid, [this.store, this.rowsBuf, dst], [B, T, this.D, this.T, grid[0] * GATHER_WG]);
     if (dstY) {
       // the targets are the same gather with one input per step
-      const gY = Math.ceil((T * B) / GATHER_WG);
-      const gxY = Math.min(gY, this.ctx.limits.maxWorkgroupsPerDimension);
-      this.kGather.encode(enc, [gxY, Math.ceil(gY / gxY)], [this.yStore, this.rowsBuf, dstY], [B, T, 1, this.T, gxY * GATHER_WG]);
+      const gridY = flatGrid(this.ctx, T * B, GATHER_WG);
+      this.kGather.encode(enc, gridY, [this.yStore, this.rowsBuf, dstY], [B, T, 1, this.T, gridY[0] * GATHER_WG]);
     }
     this.gathered.add(enc);
   }

@@ -370,6 +370,18 @@ export class Kernel {
   }
 }
 
+/**
+ * The dispatch of ⌈n / wg⌉ workgroups of `wg` threads (one invocation per
+ * element), folded into rows of at most the device's per-dimension limit:
+ * [gx, gy]; the kernel's flat index is (g.y · gx + g.x) in workgroups, i.e.
+ * g.y · (gx · wg) + global x in invocations.
+ */
+export function flatGrid(ctx: GpuContext, n: number, wg: number): [number, number] {
+  const groups = Math.ceil(n / wg);
+  const gx = Math.min(groups, ctx.limits.maxWorkgroupsPerDimension);
+  return [gx, Math.ceil(groups / gx)];
+}
+
 /** Release a context's runtime buffers (the device itself is destroyed). */
 export function closeGpu(ctx: GpuContext): void {
   const st = states.get(ctx.device);
