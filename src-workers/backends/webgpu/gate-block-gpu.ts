@@ -364,10 +364,8 @@ export class GateBlockGpuModel implements GpuModel {
     const { ctx, H } = this;
     const n = T * B;
     const record = opts.record ? this.recordArrays(opts.record, n * H) : null;
-    const sums = opts.termSums;
-    if (sums && record) throw new Error(`${this.cell.arch} GPU model: record and termSums exclude each other`);
-    if (sums && sums.length < 3) throw new RangeError(`${this.cell.arch} GPU model: termSums has ${sums.length} entries, needs 3`);
-    const terms = record !== null || sums !== undefined;
+    const sums = this.termSums.requested(opts);
+    const terms = record !== null || sums !== null;
     const loss = checkLoss(opts, n);
     const lossY = loss ? this.deviceLoss.targets(n) : undefined;
     if (opts.train) this.trained = null;

@@ -225,10 +225,8 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     if (leak) checkLen('record.leak', leak, n * H);
     if (rdiag) checkLen('record.rdiag', rdiag, n * H);
     if (fo.hidden) checkLen('hidden', fo.hidden, n * H);
-    const sums = fo.termSums;
-    if (sums && rec) throw new Error('gated GPU model: record and termSums exclude each other');
-    if (sums) checkLen('termSums', sums, 2);
-    const terms = rec !== undefined || sums !== undefined;
+    const sums = termSums.requested(fo);
+    const terms = rec !== undefined || sums !== null;
     const loss = checkLoss(fo, n);
     const lossY = loss ? deviceLoss.targets(n) : undefined;
 

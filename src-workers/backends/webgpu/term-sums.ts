@@ -9,6 +9,7 @@
  * term in float64.
  */
 /// <reference types="@webgpu/types" />
+import type { ForwardOptions } from '../../engine/models/types';
 import type { Reductions } from './reductions';
 import { createStorage, type ReadRegion } from './runtime';
 import type { GpuContext } from './types';
@@ -20,6 +21,15 @@ export class TermSums {
   constructor(ctx: GpuContext, private readonly red: Reductions, private readonly nTerms: number, private readonly H: number) {
     this.buf = createStorage(ctx, nTerms * H, 'term sums');
     this.host = new Float32Array(nTerms * H);
+  }
+
+  /** ForwardOptions.termSums checked for this model: the array to fill, or null when not asked. */
+  requested(fo: ForwardOptions<Float32Array>): Float64Array | null {
+    const sums = fo.termSums;
+    if (!sums) return null;
+    if (fo.record) throw new Error('forward: record and termSums exclude each other');
+    if (sums.length < this.nTerms) throw new RangeError(`forward: termSums has ${sums.length} entries, needs ${this.nTerms}`);
+    return sums;
   }
 
   /** Encode the column sums of each term buffer ([n][H], term k in terms[k]); the returned region reads them back. */
