@@ -19,9 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LagResult } from '../engine/diagnostics/lag-work';
-import type { LagBatchArrays, LagExecutor, LagExecutorFactory, LagExecutorSpec } from '../engine/diagnostics/run-diagnostics';
+import type { LagExecutor, LagExecutorFactory, LagExecutorSpec } from '../engine/diagnostics/run-diagnostics';
 import { RECORDED_TERMS } from '../engine/models/types';
-import type { LagSetBuffers, LagThreadData, LagThreadRequest } from './diagnostics-worker';
+import { lagSetArrays, sharedView, type LagSetBuffers, type LagThreadData, type LagThreadRequest } from './diagnostics-protocol';
 
 /** The thread entry in development (TypeScript through tsx). */
 export const DEV_DIAGNOSTICS_WORKER = fileURLToPath(new URL('./diagnostics-worker.mjs', import.meta.url));
@@ -94,7 +94,6 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
     const { T, H, Bmax, lags, arch, precision } = spec;
     const K = Math.min(threads, lags.length);
     const bytes = precision === 'f64' ? 8 : 4;
-    const view = (b: SharedArrayBuffer): Float32Array | Float64Array => (precision === 'f64' ? new Float64Array(b) : new Float32Array(b));
     const shared = (n: number) => new SharedArrayBuffer(n * bytes);
     // two sets of batch arrays: the run's thread fills one (GPU passes, data) while the lag threads read the other
     const makeSet = (): LagSetBuffers => {
@@ -103,16 +102,11 @@ export function threadedLagExecutor(threads: number, workerFile = diagnosticsWor
       return set;
     };
     const buffers: LagThreadData['buffers'] = { sets: [makeSet(), makeSet()], wOut: shared(H) };
-    const arraysOf = (set: LagSetBuffers): LagBatchArrays => {
-      const record: Record<string, Float32Array | Float64Array> = {};
-      for (const [name, b] of Object.entries(set.record)) record[name] = view(b);
-      return { y: view(set.y), yhat: view(set.yhat), v: view(set.v), record };
-    };
-    const sets = buffers.sets.map(arraysOf);
+    const sets = buffers.sets.map((set) => lagSetArrays(set, precision));
     /** the set being filled, and per set the threads' acknowledgement of the batch it last held */
     let cur = 0;
     const inFlight: (Promise<unknown> | null)[] = [null, null];
-    const wOutView = view(buffers.wOut);
+    const wOutView = sharedView(buffers.wOut, precision);
 
     // thread k: lags k, k+K, k+2K, … of the grid (grid index kept to put the results back)
     const groups: number[][] = Array.from({ length: K }, () => []);

@@ -9,33 +9,17 @@
  * message } for any failure (the thread then waits to be terminated).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { LagWork, type LagWorkSpec } from '../engine/diagnostics/lag-work';
-
-/** One set of a batch's arrays, shared with the run's thread. */
-export interface LagSetBuffers { y: SharedArrayBuffer; yhat: SharedArrayBuffer; v: SharedArrayBuffer; record: Record<string, SharedArrayBuffer> }
-
-export interface LagThreadData {
-  spec: LagWorkSpec;
-  precision: 'f32' | 'f64';
-  /** two sets (the run's thread fills one while this thread reads the other) and W_out */
-  buffers: { sets: LagSetBuffers[]; wOut: SharedArrayBuffer };
-}
-
-export type LagThreadRequest = { type: 'batch'; B: number; set: number } | { type: 'finish' };
+import { LagWork } from '../engine/diagnostics/lag-work';
+import { lagSetArrays, sharedView, type LagThreadData, type LagThreadRequest } from './diagnostics-protocol';
 
 const port = parentPort!;
 const fail = (err: unknown) => port.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
 
 try {
   const data = workerData as LagThreadData;
-  const view = (b: SharedArrayBuffer): Float32Array | Float64Array => (data.precision === 'f64' ? new Float64Array(b) : new Float32Array(b));
-  const { buffers } = data;
-  const wOut = view(buffers.wOut);
-  const sets = buffers.sets.map((set) => {
-    const record: Record<string, Float32Array | Float64Array> = {};
-    for (const [name, b] of Object.entries(set.record)) record[name] = view(b);
-    return { y: view(set.y), yhat: view(set.yhat), v: view(set.v), record };
-  });
+  const { buffers, precision } = data;
+  const wOut = sharedView(buffers.wOut, precision);
+  const sets = buffers.sets.map((set) => lagSetArrays(set, precision));
   const work = new LagWork(data.spec);
   port.on('message', (m: LagThreadRequest) => {
     try {
