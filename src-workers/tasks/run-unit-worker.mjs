@@ -1,17 +1,6 @@
-// Piscina worker entry: loads the TypeScript task module.
-//
-// Node 20 cannot import .ts on its own. If the thread already has a
-// TypeScript loader (the process was started through tsx, which worker
-// threads inherit via execArgv, or a bundler compiled this folder), the plain
-// import works; otherwise tsx's scoped API loads the module (and its imports)
-// without touching the rest of the process.
-let mod;
-try {
-  mod = await import('./run-unit.ts');
-} catch (err) {
-  if (err?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' && err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  const { tsImport } = await import('tsx/esm/api');
-  mod = await tsImport('./run-unit.ts', import.meta.url);
-}
+// Piscina worker entry: loads the TypeScript task module (import-ts.mjs).
+import { importTypeScript } from './import-ts.mjs';
+
+const mod = await importTypeScript('./run-unit.ts', import.meta.url);
 const task = mod.default?.default ?? mod.default;
 export default task;
