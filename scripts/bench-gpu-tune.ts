@@ -1,7 +1,10 @@
 /**
  * Kernel-shape sweep of the WebGPU models (issue 6, tuning on a real GPU):
- * for each architecture, each (sequences per workgroup S, threads per
- * workgroup WG) the device accepts is timed on one mini-batch of the preset's
+ * for each architecture, the default shape, then the default with each
+ * `--unroll` factor (the unrolled hidden-axis loops against the rolled ones,
+ * wgsl-lib unrolledLoop), then each (sequences per workgroup S, threads per
+ * workgroup WG) the device accepts with the default unroll, and last the
+ * fastest of those (S, WG) with each `--unroll` factor, is timed on one mini-batch of the preset's
  * shape: a training step (forward with the backward cache, then
  * backpropagation through time and the weight-gradient reductions, both with
  * their host transfers, as the training loop runs them) and an evaluation
@@ -9,7 +12,7 @@
  * which `npm run bench -- --backend webgpu --gpu-tuning FILE` reads.
  *
  *   npm run bench:gpu-tune -- [--preset paper] [--models lstm,gru] [--seqs 1,2,4,8] [--wg 32,64,128,256]
- *       [--reps 3] [--budget 240] [--out bench-results/bench-gpu-tune.json]
+ *       [--unroll 1,4] [--reps 3] [--budget 240] [--out bench-results/bench-gpu-tune.json]
  *
  * The first configuration of each architecture is the default choice (no
  * override); configurations the device refuses (workgroup memory, limits)
@@ -27,7 +30,7 @@ import type { ArchName } from '../src-shared/config';
 import { presetConfig, type PresetName } from '../src-shared/presets';
 import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
-import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel } from '../src-workers/backends/webgpu/index';
+import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel, type GpuTuning } from '../src-workers/backends/webgpu/index';
 import { flush } from '../src-workers/backends/webgpu/runtime';
 import { initParams } from '../src-workers/engine/models/params';
 import type { ModelShape } from '../src-workers/engine/models/types';
@@ -41,6 +44,8 @@ interface Options {
   models: ArchName[];
   seqs: number[];
   wg: number[];
+  /** unroll factors tried besides the default ('auto') */
+  unroll: number[];
   reps: number;
   budgetS: number;
   out: string;
@@ -49,7 +54,7 @@ interface Options {
 /** One configuration's outcome. */
 export interface TuneRow {
   /** the override asked for ('default' when none) */
-  asked: 'default' | GpuKernelShape;
+  asked: 'default' | GpuTuning;
   /** the kernel shape the model used (null when refused) */
   used: GpuKernelShape | null;
   /** median wall time of a training step / an evaluation forward, seconds */
@@ -85,7 +90,7 @@ function list(v: string, flag: string, fail: (m: string) => never, pow2: boolean
 function parseArgs(argv: string[]): Options {
   const fail = failWith(PROG);
   const o: Options = {
-    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], reps: 3, budgetS: 240,
+    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: [1, 4], reps: 3, budgetS: 240,
     out: 'bench-results/bench-gpu-tune.json',
   };
   readOptions(PROG, argv, (r) => {
@@ -94,6 +99,11 @@ function parseArgs(argv: string[]): Options {
       case '--models': o.models = r.models(); break;
       case '--seqs': o.seqs = list(r.value(), r.flag, fail, false); break;
       case '--wg': o.wg = list(r.value(), r.flag, fail, true); break;
+      case '--unroll': {
+        o.unroll = list(r.value(), r.flag, fail, false);
+        if (o.unroll.some((n) => n > 32)) fail(`--unroll factors must be from 1 to 32 (got ${r.value()})`);
+        break;
+      }
       case '--reps': o.reps = r.int(1); break;
       case '--budget': o.budgetS = r.int(1); break;
       case '--out': o.out = r.value(); break;
@@ -151,35 +161,42 @@ async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: 
   return { train: median(train), evalFwd: median(evalFwd) };
 }
 
-function label(k: 'default' | GpuKernelShape): string {
-  return k === 'default' ? 'default' : `S ${k.seqsPerWorkgroup}, WG ${k.workgroupSize}`;
+function label(k: 'default' | GpuTuning): string {
+  if (k === 'default') return 'default';
+  const parts = [
+    k.seqsPerWorkgroup !== undefined ? `S ${k.seqsPerWorkgroup}` : '', k.workgroupSize !== undefined ? `WG ${k.workgroupSize}` : '',
+    k.unroll !== undefined ? `unroll ${k.unroll}` : '',
+  ].filter((p) => p !== '');
+  return parts.join(', ');
+}
+
+function shapeLabel(k: GpuKernelShape): string {
+  return `S ${k.seqsPerWorkgroup}, WG ${k.workgroupSize}, unroll ${k.unroll}`;
 }
 
 async function tuneArch(
   ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: Batch, deadline: number,
 ): Promise<{ rows: TuneRow[]; skipped: number }> {
   const cfg = presetConfig(o.preset);
-  const asks: Array<'default' | GpuKernelShape> = ['default'];
-  for (const S of o.seqs) for (const WG of o.wg) if (S <= b.B) asks.push({ seqsPerWorkgroup: S, workgroupSize: WG });
   const rows: TuneRow[] = [];
   let skipped = 0;
   const seen = new Set<string>();
-  for (const asked of asks) {
+  const tryAsk = async (asked: 'default' | GpuTuning): Promise<void> => {
     // the default shape is always timed (the reference of every other); the others while time is left
-    if (asked !== 'default' && performance.now() > deadline) { skipped++; continue; }
+    if (asked !== 'default' && performance.now() > deadline) { skipped++; return; }
     let m: GpuModel | null = null;
     try {
       m = createGpuModel(ctx, shape, { maxBatch: b.B, maxT: b.T, ...(asked === 'default' ? {} : { tuning: asked }) });
     } catch (err) {
       rows.push({ asked, used: null, train_step_s: null, eval_forward_s: null, refused: err instanceof Error ? err.message : String(err) });
       process.stderr.write(`${PROG}: ${arch} ${label(asked)}: refused (${rows.at(-1)!.refused})\n`);
-      continue;
+      return;
     }
     try {
-      const key = label(m.tuning);
+      const key = shapeLabel(m.tuning);
       if (asked !== 'default' && seen.has(key)) {
-        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: the default's shape, timed above\n`);
-        continue;
+        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: timed above (${key})\n`);
+        return;
       }
       seen.add(key);
       initParams(m.layout, m.params, { seed: 212, orthInit: cfg.orth_init, constS: shape.constS });
@@ -199,6 +216,17 @@ async function tuneArch(
     } finally {
       m.dispose();
     }
+  };
+  // 1. the default, and the default shape with each unroll factor (what unrolling alone changes)
+  await tryAsk('default');
+  for (const unroll of o.unroll) await tryAsk({ unroll });
+  // 2. every (S, WG) with the default unroll
+  for (const S of o.seqs) for (const WG of o.wg) if (S <= b.B) await tryAsk({ seqsPerWorkgroup: S, workgroupSize: WG });
+  // 3. the fastest (S, WG) of 2 with each unroll factor
+  const grid = rows.filter((r) => r.train_step_s !== null && r.used !== null && r.used.unroll === 'auto');
+  if (grid.length > 0) {
+    const best = grid.reduce((a, r) => (r.train_step_s! < a.train_step_s! ? r : a)).used!;
+    for (const unroll of o.unroll) await tryAsk({ seqsPerWorkgroup: best.seqsPerWorkgroup, workgroupSize: best.workgroupSize, unroll });
   }
   return { rows, skipped };
 }
@@ -250,11 +278,11 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`adapter ${file.adapter}, preset ${o.preset} (B ${B}, T ${T}, H ${cfg.H}), median of ${o.reps}\n`);
-  process.stdout.write('model   best kernel shape     step ms   default ms   eval ms (best)\n');
+  process.stdout.write('model   best kernel shape             step ms   default ms   eval ms (best)\n');
   for (const arch of o.models) {
     const b = file.best[arch];
-    const row = file.results[arch]?.find((r) => r.used && b && r.used.seqsPerWorkgroup === b.seqsPerWorkgroup && r.used.workgroupSize === b.workgroupSize);
-    process.stdout.write(`${arch.padEnd(6)}  ${b ? `S ${b.seqsPerWorkgroup}, WG ${b.workgroupSize}`.padEnd(20) : 'none'.padEnd(20)}  `
+    const row = file.results[arch]?.find((r) => r.used && b && shapeLabel(r.used) === shapeLabel(b));
+    process.stdout.write(`${arch.padEnd(6)}  ${b ? shapeLabel(b).padEnd(28) : 'none'.padEnd(28)}  `
       + `${b ? (b.train_step_s * 1000).toFixed(1).padStart(7) : '      -'}  ${b?.default_train_step_s != null ? (b.default_train_step_s * 1000).toFixed(1).padStart(10) : '         -'}  `
       + `${row?.eval_forward_s != null ? (row.eval_forward_s * 1000).toFixed(1).padStart(8) : '       -'}\n`);
   }

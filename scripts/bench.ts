@@ -54,7 +54,7 @@ import { runDiagnostics } from '../src-workers/engine/diagnostics/run-diagnostic
 import { threadedLagExecutor } from '../src-workers/tasks/diagnostics-threads';
 import { trainEvalSize, trainRun, valSetSize, type CreateModelHook, type TrainResult } from '../src-workers/engine/train';
 import { defaultDiagnosticsThreads, webgpuModelHook } from '../src-workers/tasks/run-unit';
-import type { GpuKernelShape } from '../src-workers/backends/webgpu/types';
+import { type GpuKernelShape, type GpuTuning } from '../src-workers/backends/webgpu/types';
 
 /** PyTorch reference, one CPU thread, `quick` epoch (seconds, midpoint of the measured range). */
 const REFERENCE_QUICK_EPOCH_S: Record<ArchName, number> = { const: 0.85, shared: 1.25, diag: 1.3, gru: 1.7, lstm: 1.95 };
@@ -82,6 +82,8 @@ interface Options {
   /** WebGPU kernel shape overrides (GpuModelOptions.tuning): sequences and threads per workgroup */
   gpuSeqs: number | undefined;
   gpuWg: number | undefined;
+  /** unroll factor of the kernels' input/hidden loops (1 = rolled) */
+  gpuUnroll: number | undefined;
   /** a bench:gpu-tune JSON: each architecture runs with its `best` kernel shape */
   gpuTuning: string | undefined;
   /** feed every batch from the host even where the model could keep its inputs (TrainOptions.residentInputs = false) */
@@ -95,7 +97,7 @@ const fail = failWith('bench');
 const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--models a,b] [--epochs 5] [--warmup 1] [--batches N] '
   + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n'
   + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
-  + '[--gpu-wg N] (threads per workgroup, a power of two)\n'
+  + '[--gpu-wg N] (threads per workgroup, a power of two) [--gpu-unroll N] (unroll of the hidden-axis loops, 1 … 32; 1 = rolled)\n'
   + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n'
   + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n'
   + '  [--diag-threads N]: threads of the diagnostics\' per-lag work (default: as runs do: 1 on the CPU, the cores but one (≤ 8) on the GPU)\n';
@@ -104,7 +106,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
-    gpuSeqs: undefined, gpuWg: undefined, gpuTuning: undefined, hostInputs: false, diagThreads: undefined,
+    gpuSeqs: undefined, gpuWg: undefined, gpuUnroll: undefined, gpuTuning: undefined, hostInputs: false, diagThreads: undefined,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -119,6 +121,12 @@ function parseArgs(argv: string[]): Options {
       case '--eval-batch': o.evalBatch = r.int(1); break;
       case '--seed': o.seed = r.int(0); break;
       case '--gpu-seqs': o.gpuSeqs = r.int(1); break;
+      case '--gpu-unroll': {
+        const n = r.int(1);
+        if (n > 32) fail(`--gpu-unroll must be from 1 to 32 (got ${n})`);
+        o.gpuUnroll = n;
+        break;
+      }
       case '--gpu-wg': {
         const n = r.int(1);
         if ((n & (n - 1)) !== 0) fail(`--gpu-wg must be a power of two (got ${n})`);
@@ -160,7 +168,9 @@ function parseArgs(argv: string[]): Options {
     return true;
   });
   if (!modelsGiven) o.models = presetConfig(o.preset).models.filter((m) => ARCHS.includes(m));
-  if (o.gpuTuning !== undefined && (o.gpuSeqs !== undefined || o.gpuWg !== undefined)) fail('--gpu-tuning replaces --gpu-seqs / --gpu-wg: give one or the other');
+  if (o.gpuTuning !== undefined && (o.gpuSeqs !== undefined || o.gpuWg !== undefined || o.gpuUnroll !== undefined)) {
+    fail('--gpu-tuning replaces --gpu-seqs / --gpu-wg / --gpu-unroll: give one or the other');
+  }
   if (o.gpuTuning !== undefined && o.backend !== 'webgpu') fail('--gpu-tuning is for --backend webgpu');
   return o;
 }
@@ -415,7 +425,7 @@ function cpuEpochs(out: string, preset: PresetName): Partial<Record<ArchName, nu
 }
 
 /** Each architecture's `best` kernel shape from a bench:gpu-tune JSON (scripts/bench-gpu-tune.ts). */
-function readTuneFile(path: string, preset: PresetName): Partial<Record<ArchName, GpuKernelShape>> {
+function readTuneFile(path: string, preset: PresetName): Partial<Record<ArchName, GpuTuning>> {
   let best: unknown;
   try {
     const j = JSON.parse(readFileSync(path, 'utf8')) as { best?: unknown; preset?: unknown };
@@ -425,24 +435,27 @@ function readTuneFile(path: string, preset: PresetName): Partial<Record<ArchName
     return fail(`--gpu-tuning ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (typeof best !== 'object' || best === null) return fail(`--gpu-tuning ${path}: no "best" object (write it with npm run bench:gpu-tune)`);
-  const out: Partial<Record<ArchName, GpuKernelShape>> = {};
-  for (const [arch, v] of Object.entries(best as Record<string, { seqsPerWorkgroup?: unknown; workgroupSize?: unknown }>)) {
+  const out: Partial<Record<ArchName, GpuTuning>> = {};
+  for (const [arch, v] of Object.entries(best as Record<string, { seqsPerWorkgroup?: unknown; workgroupSize?: unknown; unroll?: unknown }>)) {
     const S = v?.seqsPerWorkgroup;
     const WG = v?.workgroupSize;
-    if (!(ARCHS as string[]).includes(arch) || !Number.isInteger(S) || !Number.isInteger(WG)) {
-      return fail(`--gpu-tuning ${path}: best.${arch} must be a known model with integer seqsPerWorkgroup and workgroupSize`);
+    const U = v?.unroll; // absent in sweeps before the unrolled kernels, 'auto' for the default
+    if (!(ARCHS as string[]).includes(arch) || !Number.isInteger(S) || !Number.isInteger(WG)
+      || !(U === undefined || U === 'auto' || Number.isInteger(U))) {
+      return fail(`--gpu-tuning ${path}: best.${arch} must be a known model with integer seqsPerWorkgroup and workgroupSize (and unroll an integer or 'auto')`);
     }
-    out[arch as ArchName] = { seqsPerWorkgroup: S as number, workgroupSize: WG as number };
+    out[arch as ArchName] = { seqsPerWorkgroup: S as number, workgroupSize: WG as number, ...(typeof U === 'number' ? { unroll: U } : {}) };
   }
   return out;
 }
 
-async function openBackend(o: Options, forced?: GpuKernelShape): Promise<Backend> {
+async function openBackend(o: Options, forced?: GpuTuning): Promise<Backend> {
   if (o.backend === 'cpu') return { adapter: null };
   try {
     const tuning = forced ?? {
       ...(o.gpuSeqs !== undefined ? { seqsPerWorkgroup: o.gpuSeqs } : {}),
       ...(o.gpuWg !== undefined ? { workgroupSize: o.gpuWg } : {}),
+      ...(o.gpuUnroll !== undefined ? { unroll: o.gpuUnroll } : {}),
     };
     const gpu = await webgpuModelHook(undefined, Object.keys(tuning).length > 0 ? tuning : undefined);
     return { createModel: gpu.hook, adapter: gpu.adapter };
@@ -497,7 +510,7 @@ async function main(): Promise<void> {
     ...(o.backend === 'cpu' ? ['ref s', 'speed-up', 'peak RSS MB'] : []), ...(anyVsCpu ? ['vs CPU'] : [])];
   const rows = results.map((r) => [
     r.arch, r.gpu_kernel_shape
-      ? `${r.kernels} (S ${r.gpu_kernel_shape.seqsPerWorkgroup}, WG ${r.gpu_kernel_shape.workgroupSize}${r.resident_inputs ? '' : ', host inputs'})` : r.kernels,
+      ? `${r.kernels} (S ${r.gpu_kernel_shape.seqsPerWorkgroup}, WG ${r.gpu_kernel_shape.workgroupSize}, unroll ${r.gpu_kernel_shape.unroll}${r.resident_inputs ? '' : ', host inputs'})` : r.kernels,
     `${fmt(r.epoch_median_s, 3)}${r.epoch_extrapolated ? '*' : ''}`, fmt(r.train_median_s, 3), fmt(r.eval_median_s, 3),
     fmt(r.epoch_cpu_median_s, 3), `${fmt(r.diagnostics_s, 2)}${r.diagnostics_extrapolated ? '*' : ''}`, duration(r.full_run_estimate_s),
     ...(o.backend === 'cpu' ? [fmt(r.reference_s, 2), r.speedup === null ? '-' : `${r.speedup.toFixed(1)}x`, fmt(r.peak_rss_mb, 0)] : []),
@@ -506,7 +519,8 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   const forced = o.gpuTuning !== undefined ? `kernel shapes from ${o.gpuTuning}`
-    : [o.gpuSeqs !== undefined ? `${o.gpuSeqs} seqs/workgroup` : '', o.gpuWg !== undefined ? `${o.gpuWg} threads/workgroup` : '']
+    : [o.gpuSeqs !== undefined ? `${o.gpuSeqs} seqs/workgroup` : '', o.gpuWg !== undefined ? `${o.gpuWg} threads/workgroup` : '',
+      o.gpuUnroll !== undefined ? `unroll ${o.gpuUnroll}` : '']
       .filter((t) => t !== '').join(', ');
   const on = o.backend === 'webgpu' ? `webgpu on ${be.adapter}${forced ? ` (${forced})` : ''}` : `cpu (kernels ${o.kernels}), one thread`;
   process.stdout.write(`preset ${o.preset} (Nseq_train ${full.Nseq_train}, T ${full.T}, H ${full.H}, batch ${full.batch_size}), backend ${on}, `
@@ -537,7 +551,7 @@ async function main(): Promise<void> {
     backend: o.backend,
     adapter: be.adapter,
     gpu_tuning: o.backend === 'webgpu'
-      ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default', from_file: o.gpuTuning ?? null }
+      ? { seqs_per_workgroup: o.gpuSeqs ?? 'default', workgroup_size: o.gpuWg ?? 'default', unroll: o.gpuUnroll ?? 'default', from_file: o.gpuTuning ?? null }
       : null,
     host_inputs: o.hostInputs,
     diag_threads: o.diagnostics ? diagThreads(o) : null,

@@ -21,9 +21,10 @@
 // On the GPU machine, from the folder holding .gpu-bundle:
 //   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  the adapter first (probe.mjs; none: NVIDIA's EGL manifest is
 //                                           tried), then whole paper epochs and a diagnostics pass with the default
-//                                           kernel shapes, the paper epochs with the last measured sweep's
+//                                           kernel shapes, a paper epoch with rolled hidden-axis loops
+//                                           (--gpu-unroll 1), the paper epochs with the last measured sweep's
 //                                           shapes (known-tuning.json, from docs/measurements), parity, the
-//                                           CPU and GPU quick epochs, the kernel-shape sweep, the paper
+//                                           CPU and GPU quick epochs, the kernel-shape sweep (S, WG, unroll), the paper
 //                                           epochs with its best shapes, the reductions sweep, within
 //                                           540 s: each step's JSON and log in DIR as soon as it ends (and
 //                                           DIR packed into A.tar.gz after each step)
@@ -200,6 +201,9 @@ all() {
   }
   # whole paper epochs (inputs resident on the GPU), the diagnostics on the default lag threads
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
+  # the same epochs with the hidden-axis loops rolled (--gpu-unroll 1): what the unrolled kernels gained
+  step paper-rolled 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll 1 \
+    --out "$R/bench-webgpu-paper-rolled.json"
   if [ -f "$HERE/known-tuning.json" ]; then # an earlier sweep's shapes (docs/measurements), before this run's own sweep
     step paper-known 120 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --no-diagnostics \
       --gpu-tuning "$HERE/known-tuning.json" --out "$R/bench-webgpu-paper-known.json"

@@ -21,10 +21,12 @@
  *
  * The generated code is unrolled over (u, k, s) in TypeScript so the
  * per-thread arrays are only ever indexed by constants; the loops over the
- * input size D and the hidden size H stay WGSL loops.
+ * input size D, the hidden size H and the gate width G stay WGSL loops,
+ * unrolled by `unroll` indices (wgsl-lib unrolledLoop: loads first, then the
+ * FMAs in index order, bit-identical to the rolled loop).
  */
 import type { GateBlockOffsets } from '../../engine/models/gate-blocks';
-import { ACTIVATIONS, f32, LN_EPS, workgroupReduction } from './wgsl-lib';
+import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex } from './wgsl-lib';
 
 export interface KernelShape {
   D: number;
@@ -37,6 +39,8 @@ export interface KernelShape {
   off: GateBlockOffsets;
   /** float offset of the per-row 1/std in the LayerNorm cache (after the [rows][H] x̂) */
   isOff: number;
+  /** unroll factor of the loops over D, H and G (wgsl-lib unrolledLoop); undefined: chosen per loop */
+  unroll?: number;
 }
 
 export type Access = 'read' | 'rw';
@@ -68,6 +72,7 @@ export class WgslGen {
   readonly ln: boolean;
   readonly off: GateBlockOffsets;
   readonly isOff: number;
+  readonly unroll: number | undefined;
 
   constructor(k: KernelShape) {
     this.D = k.D;
@@ -80,6 +85,7 @@ export class WgslGen {
     this.ln = k.ln;
     this.off = k.off;
     this.isOff = k.isOff;
+    this.unroll = k.unroll;
   }
 
   /** size of a gate array [UPT][nG][S] */
@@ -208,18 +214,18 @@ ${spec.epilogue ?? ''}
         }));
       }
     }
-    lines.push('    for (var d = 0u; d < cD; d = d + 1u) {');
-    lines.push(this.eachS((s) => `      var x${s} = 0.0;\n      if (vb${s}) { x${s} = X[row${s} * cD + d]; }`));
-    lines.push('      let wb = OFF_W + d * cG;');
-    for (const [dst, buf] of pairs) {
-      for (const k of blocks) {
-        lines.push(this.eachU((u) => {
-          const acc = this.eachS((s) => `        ${dst}[${this.idx(u, k, s)}] = fma(x${s}, w, ${dst}[${this.idx(u, k, s)}]);`);
-          return `      {\n        let w = ${buf}[wb + ${k * H}u + jc${u}];\n${acc}\n      }`;
-        }));
-      }
-    }
-    lines.push('    }');
+    const f = unrollFactor(this.S + pairs.length * blocks.length * this.UPT, this.unroll);
+    lines.push(unrolledLoop('d', 0, this.D, f, '    ',
+      ({ i, q }) => [
+        this.eachS((s) => `var x${s}${q} = 0.0;\nif (vb${s}) { x${s}${q} = X[row${s} * cD + ${i}]; }`),
+        `let wb${q} = OFF_W + ${i} * cG;`,
+        ...pairs.flatMap(([, buf], p) => blocks.map((k) => this.eachU((u) => `let w${p}_${k}_${u}${q} = ${buf}[wb${q} + ${k * H}u + jc${u}];`))),
+      ].join('\n'),
+      (ixs) => ixs.map(({ q }) => pairs.map(([dst], p) => blocks.map((k) => this.eachU((u) => this.eachS((s) => {
+        const at = `${dst}[${this.idx(u, k, s)}]`;
+        return `${at} = fma(x${s}${q}, w${p}_${k}_${u}${q}, ${at});`;
+      }))).join('\n')).join('\n')).join('\n'),
+    ));
     return lines.join('\n');
   }
 
@@ -227,48 +233,43 @@ ${spec.epilogue ?? ''}
    * Recurrent part, gate blocks `blocks`: for each term, dst[idx(u,k,s)] +=
    * Σ_i src[s·H + i] · buf[U(i, k·H + j)] (U from P or the direction DIR).
    * Threads with consecutive j read consecutive weights; each weight load
-   * serves all S sequences.
+   * serves all S sequences. Unrolled over i (loads first; wgsl-lib).
    */
   matvecU(terms: Array<{ dst: string; src: string; buf: string }>, blocks: number[]): string {
     const H = this.H;
     const srcs = [...new Set(terms.map((t) => t.src))];
     const bufs = [...new Set(terms.map((t) => t.buf))];
-    const lines: string[] = [];
-    lines.push('    for (var i = 0u; i < cH; i = i + 1u) {');
-    for (const src of srcs) lines.push(this.eachS((s) => `      let ${src}_${s} = ${src}[${s}u * cH + i];`));
-    lines.push('      let ub = OFF_U + i * cG;');
-    for (const k of blocks) {
-      for (let u = 0; u < this.UPT; u++) {
-        lines.push('      {');
-        for (const buf of bufs) lines.push(`        let w${buf} = ${buf}[ub + ${k * H}u + jc${u}];`);
-        for (const term of terms) {
-          lines.push(this.eachS((s) => {
-            const i = this.idx(u, k, s);
-            return `        ${term.dst}[${i}] = fma(${term.src}_${s}, w${term.buf}, ${term.dst}[${i}]);`;
-          }));
-        }
-        lines.push('      }');
-      }
-    }
-    lines.push('    }');
-    return lines.join('\n');
+    const f = unrollFactor(this.S * srcs.length + blocks.length * this.UPT * bufs.length, this.unroll);
+    const loads = ({ i, q }: UnrolledIndex): string => [
+      ...srcs.map((src) => this.eachS((s) => `let ${src}_${s}${q} = ${src}[${s}u * cH + ${i}];`)),
+      `let ub${q} = OFF_U + ${i} * cG;`,
+      ...blocks.map((k) => this.eachU((u) => bufs.map((buf) => `let w${buf}_${k}_${u}${q} = ${buf}[ub${q} + ${k * H}u + jc${u}];`).join('\n'))),
+    ].join('\n');
+    // per accumulator, the terms in the order of the rolled loop: i, then block, unit, term, sequence
+    const body = (ixs: UnrolledIndex[]): string => ixs.map(({ q }) => blocks.map((k) => this.eachU((u) => terms.map((term) => this.eachS((s) => {
+      const at = `${term.dst}[${this.idx(u, k, s)}]`;
+      return `${at} = fma(${term.src}_${s}${q}, w${term.buf}_${k}_${u}${q}, ${at});`;
+    })).join('\n'))).join('\n')).join('\n');
+    return unrolledLoop('i', 0, H, f, '    ', loads, body);
   }
 
   /**
    * dst[us(u,s)] += Σ_{q0 ≤ q < q1} src[s·G + q] · UT[q·H + j]: the carry
    * ∂L/∂h (or ∂(r⊙h)) from the ∂L/∂pre-activations of a workgroup row,
-   * through the transposed U (UT [G][H], contiguous in j).
+   * through the transposed U (UT [G][H], contiguous in j). Unrolled over q.
    */
   matvecUt(dst: string, src: string, q0: number, q1: number): string {
-    return [
-      `    for (var q = ${q0}u; q < ${q1}u; q = q + 1u) {`,
-      this.eachS((s) => `      let d${s} = ${src}[${s}u * cG + q];`),
-      this.eachU((u) => {
-        const acc = this.eachS((s) => `        ${dst}[${this.us(u, s)}] = fma(d${s}, ut, ${dst}[${this.us(u, s)}]);`);
-        return `      {\n        let ut = UT[q * cH + jc${u}];\n${acc}\n      }`;
-      }),
-      '    }',
-    ].join('\n');
+    const f = unrollFactor(this.S + this.UPT, this.unroll);
+    return unrolledLoop('q', q0, q1, f, '    ',
+      ({ i, q }) => [
+        this.eachS((s) => `let d${s}${q} = ${src}[${s}u * cG + ${i}];`),
+        this.eachU((u) => `let ut${u}${q} = UT[${i} * cH + jc${u}];`),
+      ].join('\n'),
+      (ixs) => ixs.map(({ q }) => this.eachU((u) => this.eachS((s) => {
+        const at = `${dst}[${this.us(u, s)}]`;
+        return `${at} = fma(d${s}${q}, ut${u}${q}, ${at});`;
+      }))).join('\n'),
+    );
   }
 
   /**

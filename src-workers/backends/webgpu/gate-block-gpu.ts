@@ -36,7 +36,7 @@ import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
-import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
+import { ceilPow2, checkUnroll, isPowerOfTwo } from './wgsl-lib';
 
 /** The buffers a cell's dU reduction reads (device, time-major, call batch B). */
 export interface DuBuffers {
@@ -115,6 +115,8 @@ export class GateBlockGpuModel implements GpuModel {
   readonly seqsPerWorkgroup: number;
   readonly workgroupSize: number;
   readonly tuning: GpuKernelShape;
+  /** the tuning's unroll factor (undefined: chosen per loop) */
+  private readonly unroll: number | undefined;
 
   private readonly D: number;
   private readonly H: number;
@@ -201,7 +203,9 @@ export class GateBlockGpuModel implements GpuModel {
     }
     this.seqsPerWorkgroup = S;
     this.workgroupSize = WG;
-    this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S };
+    const unroll = opts.tuning?.unroll === undefined ? undefined : checkUnroll(opts.tuning.unroll, `${cell.arch} GPU model`);
+    this.unroll = unroll;
+    this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S, unroll: unroll ?? 'auto' };
     this.red = reductions(ctx);
     this.termSums = new TermSums(ctx, this.red, 3, this.H);
     this.deviceLoss = new DeviceLoss(ctx, this.red, true);
@@ -243,7 +247,7 @@ export class GateBlockGpuModel implements GpuModel {
   }
 
   private kernelShape(S: number, WG: number): KernelShape {
-    return { D: this.D, H: this.H, nG: this.cell.nG, S, WG, ln: this.ln, off: this.off, isOff: this.rows * this.H };
+    return { D: this.D, H: this.H, nG: this.cell.nG, S, WG, ln: this.ln, off: this.off, isOff: this.rows * this.H, unroll: this.unroll };
   }
 
   /** The largest workgroup memory of the three kernels for S sequences and WG threads. */

@@ -20,7 +20,7 @@
  *   LNC [T][B][H] x̂_t, then at IS_OFF: [T][B] 1/std (LayerNorm only)
  *   SC  [T][B][G]    s_t; backward overwrites it with ∂L/∂p_t (shared/diag)
  */
-import { ACTIVATIONS, f32, LN_EPS, workgroupReduction } from './wgsl-lib';
+import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex } from './wgsl-lib';
 
 export interface GatedKernelSpec {
   D: number;
@@ -37,6 +37,8 @@ export interface GatedKernelSpec {
   off: GatedOffsets;
   /** first float of 1/std in the LayerNorm cache (maxT·maxBatch·H) */
   isOff: number;
+  /** unroll factor of the loops over D and H (wgsl-lib unrolledLoop); undefined: chosen per loop */
+  unroll?: number;
 }
 
 export interface GatedOffsets {
@@ -142,6 +144,22 @@ function gateValue(sp: GatedKernelSpec): string {
   return sp.G === 0 ? 'CONST_S' : sp.G === 1 ? 'sg[s]' : 'sigmoid_s(pac[q])';
 }
 
+/**
+ * A loop over v = 0 … n−1 (D or H) of a thread's unit j, unrolled (wgsl-lib
+ * unrolledLoop): the weights `weights` ([name, index → expression]) of the
+ * unrolled indices are loaded first, then for every sequence s the updates
+ * `perSeq(ix)` in index order, so each accumulator sums in the rolled order.
+ */
+function unitLoop(
+  sp: GatedKernelSpec, v: string, n: 'D' | 'H', weights: ReadonlyArray<readonly [name: string, at: (i: string) => string]>,
+  perSeq: (ix: UnrolledIndex) => string, seqLoadsPerIndex: number,
+): string {
+  const f = unrollFactor(weights.length + seqLoadsPerIndex * sp.S, sp.unroll);
+  return unrolledLoop(v, 0, n === 'D' ? sp.D : sp.H, f, '          ',
+    ({ i, q }) => weights.map(([name, at]) => `let ${name}${q} = ${at(i)};`).join('\n'),
+    (ixs) => `for (var s = 0u; s < S; s += 1u) {\n${ixs.map((ix) => perSeq(ix).split('\n').map((l) => `  ${l.trim()}`).join('\n')).join('\n')}\n}`);
+}
+
 /** Entry point of every gated kernel: lane, the workgroup's first sequence b0, the call's B and T. */
 function mainHead(sp: GatedKernelSpec): string {
   return `@compute @workgroup_size(${sp.WG})
@@ -211,25 +229,15 @@ ${mainHead(sp)}
           acc[s * J + k] = P[O_BX + j];
           ${diag ? 'pac[s * J + k] = P[O_BS + j];' : ''}
         }
-        for (var d = 0u; d < D; d += 1u) {
-          let w = P[O_WX + d * H + j];
-          ${diag ? 'let ws = P[O_WS + d * H + j];' : ''}
-          for (var s = 0u; s < S; s += 1u) {
-            let xv = xs[s * D + d];
-            acc[s * J + k] += xv * w;
-            ${diag ? 'pac[s * J + k] += xv * ws;' : ''}
-          }
-        }
+${unitLoop(sp, 'd', 'D', [['w', (d) => `P[O_WX + ${d} * H + j]`], ...(diag ? [['ws', (d: string) => `P[O_WS + ${d} * H + j]`] as const] : [])],
+    ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
+      acc[s * J + k] += xv${q} * w${q};
+      ${diag ? `pac[s * J + k] += xv${q} * ws${q};` : ''}`, 1)}
         if (t > 0u) {
-          for (var i = 0u; i < H; i += 1u) {
-            let w = P[O_WH + i * H + j];
-            ${diag ? 'let us = P[O_US + i * H + j];' : ''}
-            for (var s = 0u; s < S; s += 1u) {
-              let hv = hs[s * H + i];
-              acc[s * J + k] += hv * w;
-              ${diag ? 'pac[s * J + k] += hv * us;' : ''}
-            }
-          }
+${unitLoop(sp, 'i', 'H', [['w', (i) => `P[O_WH + ${i} * H + j]`], ...(diag ? [['us', (i: string) => `P[O_US + ${i} * H + j]`] as const] : [])],
+    ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
+      acc[s * J + k] += hv${q} * w${q};
+      ${diag ? `pac[s * J + k] += hv${q} * us${q};` : ''}`, 1)}
         }
       }
     }
@@ -455,13 +463,8 @@ ${mainHead(sp)}
         if (j < H) {
           var acc: array<f32, S>;
           for (var s = 0u; s < S; s += 1u) { acc[s] = c0[s * J + k]${shared ? ' + dps[s] * P[O_US + j]' : ''}; }
-          for (var i = 0u; i < H; i += 1u) {
-            let w = WT[i * H + j];
-            ${diag ? 'let uw = WT[H * H + i * H + j];' : ''}
-            for (var s = 0u; s < S; s += 1u) {
-              acc[s] += dAs[s * H + i] * w${diag ? ' + dPs[s * H + i] * uw' : ''};
-            }
-          }
+${unitLoop(sp, 'i', 'H', [['w', (i) => `WT[${i} * H + j]`], ...(diag ? [['uw', (i: string) => `WT[H * H + ${i} * H + j]`] as const] : [])],
+    ({ i, q }) => `acc[s] += dAs[s * H + ${i}] * w${q}${diag ? ` + dPs[s * H + ${i}] * uw${q}` : ''};`, diag ? 2 : 1)}
           for (var s = 0u; s < S; s += 1u) { carry[s * H + j] = acc[s]; }
         }
       }
@@ -478,6 +481,18 @@ ${mainHead(sp)}
 }
 `;
   return { code, nStorage: b.nStorage, readOnly: b.readOnly, bindings: b.names };
+}
+
+/**
+ * The tangent pass's weights of one unit loop: w, dw (W and its direction
+ * from offset `main`), and for diag ws, dws (the gate's from `gate`).
+ */
+function tangentWeights(diag: boolean, main: string, gate: string): Array<[string, (i: string) => string]> {
+  const at = (buf: string, off: string) => (i: string): string => `${buf}[${off} + ${i} * H + j]`;
+  return [
+    ['w', at('P', main)], ['dw', at('DIR', main)],
+    ...(diag ? [['ws', at('P', gate)], ['dws', at('DIR', gate)]] as Array<[string, (i: string) => string]> : []),
+  ];
 }
 
 /**
@@ -527,30 +542,18 @@ ${mainHead(sp)}
           dac[s * J + k] = DIR[O_BX + j];
           ${diag ? 'pac[s * J + k] = P[O_BS + j];\n          dpac[s * J + k] = DIR[O_BS + j];' : ''}
         }
-        for (var d = 0u; d < D; d += 1u) {
-          let w = P[O_WX + d * H + j];
-          let dw = DIR[O_WX + d * H + j];
-          ${diag ? 'let ws = P[O_WS + d * H + j];\n          let dws = DIR[O_WS + d * H + j];' : ''}
-          for (var s = 0u; s < S; s += 1u) {
-            let xv = xs[s * D + d];
-            acc[s * J + k] += xv * w;
-            dac[s * J + k] += xv * dw;
-            ${diag ? 'pac[s * J + k] += xv * ws;\n            dpac[s * J + k] += xv * dws;' : ''}
-          }
-        }
+${unitLoop(sp, 'd', 'D', tangentWeights(diag, 'O_WX', 'O_WS'),
+    ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
+      acc[s * J + k] += xv${q} * w${q};
+      dac[s * J + k] += xv${q} * dw${q};
+      ${diag ? `pac[s * J + k] += xv${q} * ws${q};\n      dpac[s * J + k] += xv${q} * dws${q};` : ''}`, 1)}
         if (t > 0u) {
-          for (var i = 0u; i < H; i += 1u) {
-            let w = P[O_WH + i * H + j];
-            let dw = DIR[O_WH + i * H + j];
-            ${diag ? 'let us = P[O_US + i * H + j];\n            let dus = DIR[O_US + i * H + j];' : ''}
-            for (var s = 0u; s < S; s += 1u) {
-              let hv = hs[s * H + i];
-              let vv = vs[s * H + i];
-              acc[s * J + k] += hv * w;
-              dac[s * J + k] += hv * dw + vv * w;
-              ${diag ? 'pac[s * J + k] += hv * us;\n              dpac[s * J + k] += hv * dus + vv * us;' : ''}
-            }
-          }
+${unitLoop(sp, 'i', 'H', tangentWeights(diag, 'O_WH', 'O_US'),
+    ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
+      let vv${q} = vs[s * H + ${i}];
+      acc[s * J + k] += hv${q} * w${q};
+      dac[s * J + k] += hv${q} * dw${q} + vv${q} * w${q};
+      ${diag ? `pac[s * J + k] += hv${q} * ws${q};\n      dpac[s * J + k] += hv${q} * dws${q} + vv${q} * ws${q};` : ''}`, 2)}
         }
       }
     }

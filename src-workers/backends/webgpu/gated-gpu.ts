@@ -26,7 +26,8 @@
  * workgroup memory limit or maxBatch says so); both can be forced with
  * opts.tuning. Tuning on a real GPU: S trades weight-load sharing (larger)
  * against workgroups in flight (B/S; B = 512 gives 128 at S = 4), and WG = H
- * keeps one unit per thread.
+ * keeps one unit per thread; opts.tuning.unroll sets the unroll factor of the
+ * loops over D and H (default per loop, wgsl-lib unrollFactor).
  */
 /// <reference types="@webgpu/types" />
 import { gatedLayout, gateWidth } from '../../engine/models/gated';
@@ -42,7 +43,7 @@ import { TermSums } from './term-sums';
 import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, encodeClear, flatGrid, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
-import { ceilPow2, isPowerOfTwo } from './wgsl-lib';
+import { ceilPow2, checkUnroll, isPowerOfTwo } from './wgsl-lib';
 
 /** Sequences per workgroup by default (B = 512 → 128 workgroups); see the file comment. */
 export const DEFAULT_SEQS = 4;
@@ -58,10 +59,11 @@ function positiveInt(name: string, v: number): void {
 /** The kernel shape (WG, S) for a model, from the tuning overrides and the device limits. */
 export function gatedKernelShape(
   ctx: GpuContext, shape: ModelShape, opts: GpuModelOptions,
-): { WG: number; S: number } {
+): { WG: number; S: number; unroll: number | undefined } {
   const L = ctx.limits;
   const maxWG = Math.min(L.maxInvocationsPerWorkgroup, L.maxWorkgroupSizeX);
   const t = opts.tuning ?? {};
+  const unroll = t.unroll === undefined ? undefined : checkUnroll(t.unroll, 'gated GPU model');
   let WG: number;
   if (t.workgroupSize !== undefined) {
     if (!isPowerOfTwo(t.workgroupSize) || t.workgroupSize > maxWG) {
@@ -84,14 +86,14 @@ export function gatedKernelShape(
         `gated GPU model: ${t.seqsPerWorkgroup} sequences per workgroup need ${bytes(t.seqsPerWorkgroup)} bytes of workgroup memory, the device has ${limit}`,
       );
     }
-    return { WG, S: t.seqsPerWorkgroup };
+    return { WG, S: t.seqsPerWorkgroup, unroll };
   }
   let S = Math.min(DEFAULT_SEQS, opts.maxBatch);
   while (S > 1 && bytes(S) > limit) S--;
   if (bytes(S) > limit) {
     throw new RangeError(`gated GPU model: H = ${shape.H} needs ${bytes(S)} bytes of workgroup memory, the device has ${limit}`);
   }
-  return { WG, S };
+  return { WG, S, unroll };
 }
 
 function emptyOffsets(): GatedOffsets {
@@ -127,8 +129,8 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     Wout: o('W_out'), bout: o('b_out'),
   };
   const N = maxT * maxBatch; // rows of the time-major caches
-  const { WG, S } = gatedKernelShape(ctx, shape, opts);
-  const spec = specFor(shape, S, WG, off, N * H);
+  const { WG, S, unroll } = gatedKernelShape(ctx, shape, opts);
+  const spec: GatedKernelSpec = { ...specFor(shape, S, WG, off, N * H), ...(unroll !== undefined ? { unroll } : {}) };
   const maxGroups = Math.ceil(maxBatch / S);
   if (maxGroups > ctx.limits.maxWorkgroupsPerDimension) {
     throw new RangeError(`gated GPU model: maxBatch ${maxBatch} needs ${maxGroups} workgroups, the device allows ${ctx.limits.maxWorkgroupsPerDimension}`);
@@ -355,7 +357,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     sumsTerms: true,
     lossOnDevice: true,
     dispose,
-    tuning: { workgroupSize: WG, seqsPerWorkgroup: S },
+    tuning: { workgroupSize: WG, seqsPerWorkgroup: S, unroll: unroll ?? 'auto' },
     get deviceBuffers(): readonly GPUBuffer[] { return owned; },
   };
   return model;

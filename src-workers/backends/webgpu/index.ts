@@ -10,7 +10,7 @@ import { createLstmGpuModel } from './lstm-gpu';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
 
 export { acquireGpu, adapterName, openGpu } from './runtime';
-export type { GpuAdapterDescription, GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
+export type { GpuAdapterDescription, GpuContext, GpuKernelShape, GpuModel, GpuModelOptions, GpuTuning } from './types';
 
 /** A GPU model of `shape` (parameters zero: initialise them with engine/models/params.ts initParams). */
 export function createGpuModel(ctx: GpuContext, shape: ModelShape, opts: GpuModelOptions): GpuModel {

@@ -44,16 +44,27 @@ export interface GpuModelOptions {
   maxT: number;
   /**
    * Kernel shape overrides (tests exercise the general paths on tiny
-   * models; benchmarks tune): threads per workgroup (a power of two) and
-   * sequences per workgroup. Defaults are chosen from the device limits.
+   * models; benchmarks tune): threads per workgroup (a power of two),
+   * sequences per workgroup, and the unroll factor of the loops over the
+   * input and hidden axes (1 … 32, 1 = rolled; results are bit-identical for
+   * every factor, wgsl-lib unrolledLoop). Defaults are chosen from the device
+   * limits (WG, S) and per loop from a register budget (unroll).
    */
-  tuning?: { workgroupSize?: number; seqsPerWorkgroup?: number };
+  tuning?: GpuTuning;
 }
 
-/** The kernel shape a GPU model runs with: threads and sequences per workgroup. */
+/** GpuModelOptions.tuning: the kernel shape overrides (absent: the default). */
+export interface GpuTuning {
+  workgroupSize?: number;
+  seqsPerWorkgroup?: number;
+  unroll?: number;
+}
+
+/** The kernel shape a GPU model runs with: threads and sequences per workgroup, unroll factor ('auto': per loop). */
 export interface GpuKernelShape {
   readonly workgroupSize: number;
   readonly seqsPerWorkgroup: number;
+  readonly unroll: number | 'auto';
 }
 
 export interface GpuModel extends TrainableModel<Float32Array> {

@@ -11,6 +11,14 @@
  *    Called from uniform control flow by all WG threads (it contains
  *    workgroupBarrier); WG must be a power of two.
  *  - LN_EPS: the LayerNorm ε of SCIENCE.md §2 (biased variance).
+ *  - unrollFactor / unrolledLoop: the loops over the hidden axis (the
+ *    recurrent mat-vecs, one storage load per weight) unrolled so that the
+ *    loads of `unroll` consecutive indices are issued before their FMAs:
+ *    a rolled loop waits one memory latency per index (T·H latencies per
+ *    step chain), which is what bounded the H200's step times (the time per
+ *    step did not change with the sequences per workgroup; see
+ *    docs/measurements/2026-11-28-h200). Each accumulator still receives its
+ *    terms in index order, so results are bit-identical to the rolled loop.
  */
 
 export const LN_EPS = 1e-5;
@@ -50,6 +58,78 @@ export function ceilPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
+}
+
+/** Largest unroll factor chosen by default, and the per-thread registers its loads may take. */
+export const MAX_DEFAULT_UNROLL = 8;
+const UNROLL_REGISTER_BUDGET = 64;
+/** Largest unroll factor a tuning may ask for. */
+export const MAX_UNROLL = 32;
+
+/** Check a tuning's unroll factor: an integer in 1 … MAX_UNROLL (1 = rolled loops). */
+export function checkUnroll(v: number, who: string): number {
+  if (!Number.isInteger(v) || v < 1 || v > MAX_UNROLL) {
+    throw new RangeError(`${who}: unroll must be an integer from 1 to ${MAX_UNROLL} (1 = rolled loops), got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * The unroll factor of one hidden-axis loop: the tuning's `asked` when given,
+ * else the largest power of two ≤ MAX_DEFAULT_UNROLL whose hoisted loads
+ * (`loadsPerIndex` per index: weights and broadcast state) fit the register
+ * budget, at least 1.
+ */
+export function unrollFactor(loadsPerIndex: number, asked?: number): number {
+  if (asked !== undefined) return asked;
+  let f = MAX_DEFAULT_UNROLL;
+  while (f > 1 && f * loadsPerIndex > UNROLL_REGISTER_BUDGET) f >>= 1;
+  return f;
+}
+
+/** One index of an unrolled loop: its WGSL expression `i` and the name suffix `q` of its loads. */
+export interface UnrolledIndex {
+  i: string;
+  q: string;
+}
+
+/**
+ * A WGSL loop over the index `v` from `lo` to `hi` (constant bounds), unrolled
+ * by `factor`: each pass first declares `loads(ix)` for its `factor`
+ * consecutive indices, then runs `body(ixs)` on all of them (which must apply
+ * the indices in the order given); a rolled remainder loop (suffix '') takes
+ * the last (hi − lo) mod factor indices. `pad`: the loop's indentation.
+ */
+export function unrolledLoop(
+  v: string, lo: number, hi: number, factor: number, pad: string,
+  loads: (ix: UnrolledIndex) => string, body: (ixs: UnrolledIndex[]) => string,
+): string {
+  const n = hi - lo;
+  if (n <= 0) return '';
+  const f = Math.max(1, Math.min(factor, n));
+  const main = lo + n - (n % f);
+  const inner = (text: string): string => reindent(text, `${pad}  `);
+  const rolled = (from: number): string[] => {
+    const ix = { i: v, q: '' };
+    return [`${pad}for (var ${v} = ${from}u; ${v} < ${hi}u; ${v} = ${v} + 1u) {`, inner(loads(ix)), inner(body([ix])), `${pad}}`];
+  };
+  if (f === 1) return rolled(lo).join('\n');
+  const ixs: UnrolledIndex[] = Array.from({ length: f }, (_, q) => ({ i: `(${v}0 + ${q}u)`, q: `_${q}` }));
+  const out = [
+    `${pad}for (var ${v}0 = ${lo}u; ${v}0 < ${main}u; ${v}0 = ${v}0 + ${f}u) {`,
+    ...ixs.map((ix) => inner(loads(ix))),
+    inner(body(ixs)),
+    `${pad}}`,
+  ];
+  if (main < hi) out.push(...rolled(main));
+  return out.join('\n');
+}
+
+/** Generated lines re-indented: their common leading whitespace replaced by `pad`, blank lines dropped. */
+function reindent(text: string, pad: string): string {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const common = Math.min(...lines.map((l) => l.length - l.trimStart().length));
+  return lines.map((l) => pad + l.slice(common)).join('\n');
 }
 
 export function workgroupReduction(name: string, S: number, WG: number): string {
