@@ -149,15 +149,25 @@ function gateValue(sp: GatedKernelSpec): string {
  * unrolledLoop): the weights `weights` ([name, index → expression]) of the
  * unrolled indices are loaded first, then for every sequence s the updates
  * `perSeq(ix)` in index order, so each accumulator sums in the rolled order.
+ * The accumulators `accs` ([array, element index]) are read into registers
+ * `<array>_r` once per sequence and pass and written back after it, so a
+ * private array the compiler keeps in local memory costs one load and store
+ * per pass, not one per index.
  */
 function unitLoop(
   sp: GatedKernelSpec, v: string, n: 'D' | 'H', weights: ReadonlyArray<readonly [name: string, at: (i: string) => string]>,
-  perSeq: (ix: UnrolledIndex) => string, seqLoadsPerIndex: number,
+  accs: ReadonlyArray<readonly [array: string, index: string]>, perSeq: (ix: UnrolledIndex) => string, seqLoadsPerIndex: number,
 ): string {
   const f = unrollFactor(weights.length + seqLoadsPerIndex * sp.S, sp.unroll);
+  const body = (ixs: UnrolledIndex[]): string => [
+    'for (var s = 0u; s < S; s += 1u) {',
+    ...accs.map(([a, at]) => `  var ${a}_r = ${a}[${at}];`),
+    ...ixs.flatMap((ix) => perSeq(ix).split('\n').filter((l) => l.trim()).map((l) => `  ${l.trim()}`)),
+    ...accs.map(([a, at]) => `  ${a}[${at}] = ${a}_r;`),
+    '}',
+  ].join('\n');
   return unrolledLoop(v, 0, n === 'D' ? sp.D : sp.H, f, '          ',
-    ({ i, q }) => weights.map(([name, at]) => `let ${name}${q} = ${at(i)};`).join('\n'),
-    (ixs) => `for (var s = 0u; s < S; s += 1u) {\n${ixs.map((ix) => perSeq(ix).split('\n').map((l) => `  ${l.trim()}`).join('\n')).join('\n')}\n}`);
+    ({ i, q }) => weights.map(([name, at]) => `let ${name}${q} = ${at(i)};`).join('\n'), body);
 }
 
 /** Entry point of every gated kernel: lane, the workgroup's first sequence b0, the call's B and T. */
@@ -230,14 +240,14 @@ ${mainHead(sp)}
           ${diag ? 'pac[s * J + k] = P[O_BS + j];' : ''}
         }
 ${unitLoop(sp, 'd', 'D', [['w', (d) => `P[O_WX + ${d} * H + j]`], ...(diag ? [['ws', (d: string) => `P[O_WS + ${d} * H + j]`] as const] : [])],
-    ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
-      acc[s * J + k] += xv${q} * w${q};
-      ${diag ? `pac[s * J + k] += xv${q} * ws${q};` : ''}`, 1)}
+    unitAccs(diag, false), ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
+      acc_r += xv${q} * w${q};
+      ${diag ? `pac_r += xv${q} * ws${q};` : ''}`, 1)}
         if (t > 0u) {
 ${unitLoop(sp, 'i', 'H', [['w', (i) => `P[O_WH + ${i} * H + j]`], ...(diag ? [['us', (i: string) => `P[O_US + ${i} * H + j]`] as const] : [])],
-    ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
-      acc[s * J + k] += hv${q} * w${q};
-      ${diag ? `pac[s * J + k] += hv${q} * us${q};` : ''}`, 1)}
+    unitAccs(diag, false), ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
+      acc_r += hv${q} * w${q};
+      ${diag ? `pac_r += hv${q} * us${q};` : ''}`, 1)}
         }
       }
     }
@@ -464,7 +474,7 @@ ${mainHead(sp)}
           var acc: array<f32, S>;
           for (var s = 0u; s < S; s += 1u) { acc[s] = c0[s * J + k]${shared ? ' + dps[s] * P[O_US + j]' : ''}; }
 ${unitLoop(sp, 'i', 'H', [['w', (i) => `WT[${i} * H + j]`], ...(diag ? [['uw', (i: string) => `WT[H * H + ${i} * H + j]`] as const] : [])],
-    ({ i, q }) => `acc[s] += dAs[s * H + ${i}] * w${q}${diag ? ` + dPs[s * H + ${i}] * uw${q}` : ''};`, diag ? 2 : 1)}
+    [['acc', 's']], ({ i, q }) => `acc_r += dAs[s * H + ${i}] * w${q}${diag ? ` + dPs[s * H + ${i}] * uw${q}` : ''};`, diag ? 2 : 1)}
           for (var s = 0u; s < S; s += 1u) { carry[s * H + j] = acc[s]; }
         }
       }
@@ -481,6 +491,12 @@ ${unitLoop(sp, 'i', 'H', [['w', (i) => `WT[${i} * H + j]`], ...(diag ? [['uw', (
 }
 `;
   return { code, nStorage: b.nStorage, readOnly: b.readOnly, bindings: b.names };
+}
+
+/** The per-(sequence, unit) accumulators of the forward (acc, pac) or tangent (+ dac, dpac) unit loops. */
+function unitAccs(diag: boolean, tangent: boolean): Array<[string, string]> {
+  const names = ['acc', ...(tangent ? ['dac'] : []), ...(diag ? ['pac', ...(tangent ? ['dpac'] : [])] : [])];
+  return names.map((a) => [a, 's * J + k']);
 }
 
 /**
@@ -543,17 +559,17 @@ ${mainHead(sp)}
           ${diag ? 'pac[s * J + k] = P[O_BS + j];\n          dpac[s * J + k] = DIR[O_BS + j];' : ''}
         }
 ${unitLoop(sp, 'd', 'D', tangentWeights(diag, 'O_WX', 'O_WS'),
-    ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
-      acc[s * J + k] += xv${q} * w${q};
-      dac[s * J + k] += xv${q} * dw${q};
-      ${diag ? `pac[s * J + k] += xv${q} * ws${q};\n      dpac[s * J + k] += xv${q} * dws${q};` : ''}`, 1)}
+    unitAccs(diag, true), ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
+      acc_r += xv${q} * w${q};
+      dac_r += xv${q} * dw${q};
+      ${diag ? `pac_r += xv${q} * ws${q};\n      dpac_r += xv${q} * dws${q};` : ''}`, 1)}
         if (t > 0u) {
 ${unitLoop(sp, 'i', 'H', tangentWeights(diag, 'O_WH', 'O_US'),
-    ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
+    unitAccs(diag, true), ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
       let vv${q} = vs[s * H + ${i}];
-      acc[s * J + k] += hv${q} * w${q};
-      dac[s * J + k] += hv${q} * dw${q} + vv${q} * w${q};
-      ${diag ? `pac[s * J + k] += hv${q} * ws${q};\n      dpac[s * J + k] += hv${q} * dws${q} + vv${q} * ws${q};` : ''}`, 2)}
+      acc_r += hv${q} * w${q};
+      dac_r += hv${q} * dw${q} + vv${q} * w${q};
+      ${diag ? `pac_r += hv${q} * ws${q};\n      dpac_r += hv${q} * dws${q} + vv${q} * ws${q};` : ''}`, 2)}
         }
       }
     }
