@@ -72,6 +72,8 @@ export interface ResidentSizes {
   D: number;
   /** mini-batches per epoch: the validation set is prepared in 2·batches slices (two background() calls per batch) */
   batchesPerEpoch: number;
+  /** sequences of the gate statistics' term-sum passes (ResidentReserve; absent or 0: none) */
+  termSeqs?: number;
 }
 
 class ResidentRunInputs implements RunInputs {
@@ -187,7 +189,7 @@ export async function createRunInputs(
   model: TrainableModel, task: SyntheticTask, sizes: ResidentSizes, x: FloatArray, y: FloatArray, maxBatch: number, allowResident: boolean,
 ): Promise<RunInputs> {
   if (!allowResident || !model.createResidentInputs || !(x instanceof Float32Array) || !(y instanceof Float32Array)) return hostInputs(task);
-  const store = await model.createResidentInputs(sizes.nTrain + sizes.nVal);
+  const store = await model.createResidentInputs(sizes.nTrain + sizes.nVal, { termSeqs: sizes.termSeqs ?? 0 });
   if (!store) return hostInputs(task);
   const inputs = new ResidentRunInputs(store, task, sizes, maxBatch);
   try {

@@ -298,7 +298,9 @@ export async function trainRun(
   let inputs: RunInputs;
   try {
     const batchesPerEpoch = opts.epochBatches ?? Math.ceil(N / bs);
-    inputs = await createRunInputs(model, task, { nTrain: N, nVal, T, D: cfg.D, batchesPerEpoch }, x, y, maxBatch, opts.residentInputs ?? true);
+    // the gate statistics' passes (recordGateStats: chunks of the first mini-batch) need their outputs at epoch 0
+    const termSeqs = model.sumsTerms && cfg.gate_log_every >= 1 ? Math.min(GATE_SUM_CHUNK, maxBatch, bs, N) : 0;
+    inputs = await createRunInputs(model, task, { nTrain: N, nVal, T, D: cfg.D, batchesPerEpoch, termSeqs }, x, y, maxBatch, opts.residentInputs ?? true);
   } catch (err) {
     model.dispose?.();
     throw err;

@@ -27,10 +27,10 @@
  */
 /// <reference types="@webgpu/types" />
 import { checkBatch, gateBlockLayout, gateBlockOffsets, type GateBlockOffsets } from '../../engine/models/gate-blocks';
-import type { Arch, ForwardOptions, ModelShape, ParamLayout } from '../../engine/models/types';
+import type { Arch, ForwardOptions, ModelShape, ParamLayout, ResidentReserve } from '../../engine/models/types';
 import { RECORDED_TERMS } from '../../engine/models/types';
 import { reductions, type Reductions } from './reductions';
-import { GpuResidentInputs, loadInputs } from './resident-inputs';
+import { GpuResidentInputs, loadInputs, reserveOutputs } from './resident-inputs';
 import { TermSums } from './term-sums';
 import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
@@ -474,10 +474,16 @@ export class GateBlockGpuModel implements GpuModel {
     this.lazy.clear();
   }
 
-  async createResidentInputs(capacity: number): Promise<GpuResidentInputs | null> {
+  async createResidentInputs(capacity: number, reserve?: ResidentReserve): Promise<GpuResidentInputs | null> {
     this.live();
     this.resident?.dispose();
     this.resident = null;
+    // the term outputs of the gate statistics' passes first: the store takes what is left
+    const termFloats = (reserve?.termSeqs ?? 0) * this.maxT * this.H;
+    if (termFloats > 0 && !(await reserveOutputs(this.ctx, [0, 1, 2].map((k) => `record ${k}`), (name) => this.lazyBuffer(name, termFloats), (name) => {
+      this.lazy.get(name)?.destroy();
+      this.lazy.delete(name);
+    }))) return null;
     this.resident = await GpuResidentInputs.create(this.ctx, capacity, this.maxT, this.D, this.maxBatch);
     return this.resident;
   }

@@ -32,13 +32,13 @@
 /// <reference types="@webgpu/types" />
 import { gatedLayout, gateWidth } from '../../engine/models/gated';
 import { checkBatch } from '../../engine/models/gate-blocks';
-import type { ForwardOptions, ModelShape } from '../../engine/models/types';
+import type { ForwardOptions, ModelShape, ResidentReserve } from '../../engine/models/types';
 import {
   backwardKernel, forwardKernel, tangentKernel, transposedFloats, transposeKernel, workgroupFloats,
   type GatedKernelSpec, type GatedOffsets, type KernelSource,
 } from './gated-gpu-wgsl';
 import { reductions } from './reductions';
-import { GpuResidentInputs, loadInputs } from './resident-inputs';
+import { GpuResidentInputs, loadInputs, reserveOutputs } from './resident-inputs';
 import { TermSums } from './term-sums';
 import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, encodeClear, flatGrid, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
@@ -323,10 +323,19 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   }
 
   let resident: GpuResidentInputs | null = null;
-  async function createResidentInputs(capacity: number): Promise<GpuResidentInputs | null> {
+  async function createResidentInputs(capacity: number, reserve?: ResidentReserve): Promise<GpuResidentInputs | null> {
     live();
     resident?.dispose();
     resident = null;
+    // the term outputs (leak, rdiag) of the gate statistics' passes first: the store takes what is left
+    const termFloats = (reserve?.termSeqs ?? 0) * maxT * H;
+    if (termFloats > 0 && !(await reserveOutputs(ctx, [1, 2], (i) => out(i, termFloats), (i) => {
+      const b = outs[i];
+      if (!b) return;
+      owned.splice(owned.indexOf(b), 1);
+      b.destroy();
+      outs[i] = null;
+    }))) return null;
     resident = await GpuResidentInputs.create(ctx, capacity, maxT, D, maxBatch);
     return resident;
   }

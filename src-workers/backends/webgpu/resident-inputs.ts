@@ -66,6 +66,30 @@ async function tryCreate(ctx: GpuContext, floats: number, label: string): Promis
   return buf;
 }
 
+/**
+ * Make a model's per-call outputs `keys` (make(key): its lazily sized
+ * buffer, at least the size needed) before a store takes the device memory
+ * (TrainableModel.createResidentInputs' reserve). False, with the keys'
+ * buffers dropped again (drop(key); a later call makes them anew), when the
+ * device is out of memory or refuses the size.
+ */
+export async function reserveOutputs<K>(ctx: GpuContext, keys: K[], make: (key: K) => GPUBuffer, drop: (key: K) => void): Promise<boolean> {
+  ctx.device.pushErrorScope('out-of-memory');
+  try {
+    for (const k of keys) make(k);
+  } catch (err) {
+    await ctx.device.popErrorScope();
+    if (!(err instanceof RangeError)) throw err;
+    for (const k of keys) drop(k);
+    return false;
+  }
+  if (await ctx.device.popErrorScope()) {
+    for (const k of keys) drop(k);
+    return false;
+  }
+  return true;
+}
+
 export class GpuResidentInputs implements ResidentInputs {
   private readonly rowsBuf!: GPUBuffer;
   private readonly rowsHost: Uint32Array;

@@ -10,7 +10,7 @@
  * same initialisation, optimiser and direction code applies unchanged.
  */
 /// <reference types="@webgpu/types" />
-import type { ForwardOptions, ModelShape, ResidentInputs, TrainableModel } from '../../engine/models/types';
+import type { ForwardOptions, ModelShape, ResidentInputs, ResidentReserve, TrainableModel } from '../../engine/models/types';
 
 export interface GpuAdapterDescription {
   description: string;
@@ -74,8 +74,11 @@ export interface GpuModel extends TrainableModel<Float32Array> {
   forward(x: Float32Array, B: number, T: number, yhat: Float32Array, opts: ForwardOptions<Float32Array>): Promise<void>;
   backward(dyhat?: Float32Array): Promise<void>;
   tangent(x: Float32Array, B: number, T: number, dir: Float32Array, v: Float32Array, hidden?: Float32Array): Promise<void>;
-  /** a device store of input sequences for forward()'s `rows` (resident-inputs.ts); null when the device cannot hold it */
-  createResidentInputs(capacity: number): Promise<ResidentInputs | null>;
+  /**
+   * a device store of input sequences for forward()'s `rows` (resident-inputs.ts), made after the outputs
+   * `reserve` asks room for; null when the device cannot hold both
+   */
+  createResidentInputs(capacity: number, reserve?: ResidentReserve): Promise<ResidentInputs | null>;
   dispose(): void;
 }
 

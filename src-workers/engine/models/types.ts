@@ -103,6 +103,12 @@ export interface ForwardOptions<A extends FloatArray = FloatArray> {
   loss?: { scale: number; sse: Float64Array; y?: A };
 }
 
+/** What a model keeps room for before it stores a run's inputs (TrainableModel.createResidentInputs). */
+export interface ResidentReserve {
+  /** sequences of the largest evaluation pass with ForwardOptions.termSums the run will make (its gate statistics; 0: none) */
+  termSeqs: number;
+}
+
 /**
  * Input sequences held where the model computes (a GPU model's device
  * memory), written once and gathered by sequence index in forward() (its
@@ -195,8 +201,11 @@ export interface TrainableModel<A extends FloatArray = FloatArray> {
    * Where the backend offers it: a store of `capacity` input sequences of
    * the model's maxT steps (replacing an earlier one) for forward()'s `rows`
    * option; null when it does not fit (the caller passes x as usual).
+   * `reserve`: what the model makes room for first, so that the store takes
+   * only what is left (a device that cannot hold both gets no store and runs
+   * host-fed, instead of failing when the run first needs that room).
    */
-  createResidentInputs?(capacity: number): Promise<ResidentInputs | null>;
+  createResidentInputs?(capacity: number, reserve?: ResidentReserve): Promise<ResidentInputs | null>;
   /** release backend resources (GPU buffers); the model is unusable afterwards */
   dispose?(): void;
 }

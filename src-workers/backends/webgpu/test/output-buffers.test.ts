@@ -87,4 +87,46 @@ describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
       gpu.dispose();
     }
   });
+
+  it.each(['lstm', 'gru', 'diag', 'shared', 'const'] as Arch[])(
+    '%s: a resident store with a term reserve makes the gate statistics\' outputs first; their pass then adds nothing',
+    async (arch) => {
+      const D = 3, H = 10, T = 6, maxBatch = 16, termSeqs = 5;
+      const shape: ModelShape = { arch, D, H, layernorm: true, constS: 0.1 };
+      const nTerms = RECORDED_TERMS[arch].length;
+      const rng = new Rng(3);
+      const x = Float32Array.from({ length: T * termSeqs * D }, () => rng.gaussian());
+      const y = new Float32Array(T * termSeqs);
+      const rows = Int32Array.from({ length: termSeqs }, (_, i) => i);
+      const pass = async (m: GpuModel): Promise<Float64Array> => {
+        const sums = new Float64Array(nTerms);
+        await m.forward(x, termSeqs, T, new Float32Array(T * termSeqs), { train: false, termSums: sums, rows });
+        return sums;
+      };
+      const reserved = createGpuModel(g, shape, { maxBatch, maxT: T });
+      const plain = createGpuModel(g, shape, { maxBatch, maxT: T });
+      try {
+        const built = heldBytes(reserved);
+        const store = await reserved.createResidentInputs(20, { termSeqs });
+        expect(store).not.toBeNull();
+        store!.write(0, termSeqs, x, y);
+        // the term outputs (2 or 3 of T·termSeqs·H floats, rounded to 16 B) are held before any pass
+        const outputs = nTerms * Math.ceil((T * termSeqs * H) / 4) * 16;
+        expect(heldBytes(reserved) - built).toBe(outputs);
+        const count = heldCount(reserved), bytes = heldBytes(reserved);
+        const sums = await pass(reserved);
+        expect(heldCount(reserved)).toBe(count);
+        expect(heldBytes(reserved)).toBe(bytes);
+        // the same pass on a store made without the reserve makes them then, and sums the same terms
+        const plainStore = await plain.createResidentInputs(20);
+        plainStore!.write(0, termSeqs, x, y);
+        const plainBuilt = heldBytes(plain);
+        expect(Array.from(await pass(plain))).toEqual(Array.from(sums));
+        expect(heldBytes(plain) - plainBuilt).toBe(outputs);
+      } finally {
+        reserved.dispose();
+        plain.dispose();
+      }
+    },
+  );
 });

@@ -63,11 +63,23 @@ describe.skipIf(!ctx)('GPU training with resident inputs is the host-fed run', (
   for (const arch of ARCHS) {
     it(`${arch}: identical curve, gate statistics and parameters`, async () => {
       const createModel = async (shape: Parameters<typeof createGpuModel>[1], o: { maxBatch: number; maxT: number }) => createGpuModel(ctx!, shape, o);
+      const reserves: unknown[] = [];
+      const spying = async (shape: Parameters<typeof createGpuModel>[1], o: { maxBatch: number; maxT: number }) => {
+        const m = createGpuModel(ctx!, shape, o);
+        const make = m.createResidentInputs.bind(m);
+        m.createResidentInputs = (capacity, reserve) => {
+          reserves.push(reserve);
+          return make(capacity, reserve);
+        };
+        return m;
+      };
       const fed = await trainRun(odd, arch, 11, { createModel, residentInputs: false });
-      const res = await trainRun(odd, arch, 11, { createModel });
+      const res = await trainRun(odd, arch, 11, { createModel: spying });
       try {
         expect(fed.residentInputs).toBe(false);
         expect(res.residentInputs).toBe(true);
+        // room for the gate statistics' pass over the first mini-batch (6 sequences) is made before the store
+        expect(reserves).toEqual([{ termSeqs: 6 }]);
         expect(res.curve).toEqual(fed.curve);
         expect(res.gateStats).toEqual(fed.gateStats);
         expect(Array.from(res.model.params)).toEqual(Array.from(fed.model.params));
