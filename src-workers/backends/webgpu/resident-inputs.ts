@@ -25,7 +25,8 @@ import type { GpuContext } from './types';
 
 const GATHER_WG = 256;
 
-const GATHER_WGSL = /* wgsl */ `
+/** The gather kernel (exported for the race tests' static check). */
+export const GATHER_WGSL = /* wgsl */ `
 struct U { B: u32, T: u32, D: u32, storeT: u32, rowThreads: u32, p0: u32, p1: u32, p2: u32 }
 @group(0) @binding(0) var<storage, read> store: array<f32>;
 @group(0) @binding(1) var<storage, read> rows: array<u32>;

@@ -20,7 +20,9 @@
  *      non-uniform barrier, a storageBarrier weakened, …) are each reported
  *      at the line that races; WGSL outside its subset throws;
  *  (c) the reduction kernels (vec4, pointers: outside the subset) pass the
- *      static phase check, whose mutants fail it.
+ *      static phase check, whose mutants fail it;
+ *  (a', a'') the element-wise kernels (device loss, the resident inputs'
+ *      gather) touch no workgroup memory and write only their own element.
  */
 import { describe, expect, it } from 'vitest';
 import type { Arch } from '../../../engine/models/types';
@@ -29,6 +31,7 @@ import { closeGpu, openGpu } from '../runtime';
 import { testGpu } from './gpu-test-context';
 import { analyseRaces, detectRaces, formatFinding, UnsupportedWgslError, type Finding, type RaceRun } from './race-detector';
 import { reductionPhaseProblems } from './reduction-phases';
+import { GATHER_WGSL } from '../resident-inputs';
 
 const { ctx } = await testGpu();
 /** captured on a device of its own (its pipelines get a trivial shader while capturing), closed afterwards */
@@ -140,6 +143,16 @@ describe.skipIf(!ctx)('WGSL race detector over every kernel the GPU models build
       expect(new Set(accesses), k.name).toEqual(new Set(['i']));
       expect(k.code, k.name).toMatch(/let i = g\.y \* u\.rowThreads \+ g\.x;\s*if \(i >= u\.n\) \{ return; \}/);
     }
+  });
+
+  it("(a'') the resident inputs' gather: element-wise, each invocation writes only dst[i], reads only the read-only store and rows", () => {
+    const code = GATHER_WGSL.replace(/\/\/.*$/gm, ''); // comments name the layout with other indices
+    expect(code).not.toMatch(/var<workgroup>|Barrier\(/);
+    expect(code).toMatch(/var<storage, read> store:/);
+    expect(code).toMatch(/var<storage, read> rows:/);
+    // the one writable array is written once, at the invocation's flat index, behind the bound check
+    expect([...code.matchAll(/\bdst\[([^\]]+)\]/g)].map((m) => m[1])).toEqual(['i']);
+    expect(code).toMatch(/let i = g\.y \* u\.rowThreads \+ g\.x;[\s\S]*if \(i >= u\.T \* bd\) \{ return; \}[\s\S]*dst\[i\] = /);
   });
 
   // ---- (b) the detector can fail ----
