@@ -12,7 +12,7 @@
  * which `npm run bench -- --backend webgpu --gpu-tuning FILE` reads.
  *
  *   npm run bench:gpu-tune -- [--preset paper] [--models lstm,gru] [--seqs 1,2,4,8] [--wg 32,64,128,256]
- *       [--unroll 1,4] [--reps 3] [--budget 240] [--out bench-results/bench-gpu-tune.json]
+ *       [--unroll 1,4] [--reps 3] [--profile] [--budget 240] [--out bench-results/bench-gpu-tune.json]
  *
  * The first configuration of each architecture is the default choice (no
  * override); configurations the device refuses (workgroup memory, limits)
@@ -20,7 +20,10 @@
  * (seconds) is shared equally by the architectures; past its share an
  * architecture tries no further configuration (its default is always timed),
  * so the sweep fits a short lease of a GPU machine; what was measured is
- * written after each architecture. The inputs are seeded
+ * written after each architecture. `--profile` adds, per configuration, the
+ * GPU time of each kernel group of one more step and forward (timestamp
+ * queries: forward, backward, weight-gradient reductions, gather, loss), so a
+ * step's wall time can be told from its kernels'. The inputs are seeded
  * Gaussians (the kernels' cost does not depend on the values). On SwiftShader
  * use `--preset quick --reps 1`; the numbers there are only a sanity check.
  */
@@ -31,7 +34,8 @@ import { presetConfig, type PresetName } from '../src-shared/presets';
 import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
 import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel, type GpuTuning } from '../src-workers/backends/webgpu/index';
-import { flush } from '../src-workers/backends/webgpu/runtime';
+import { flush, startGpuProfile, takeGpuProfile } from '../src-workers/backends/webgpu/runtime';
+import { formatGroups, groupedMs } from './gpu-profile';
 import { initParams } from '../src-workers/engine/models/params';
 import type { ModelShape } from '../src-workers/engine/models/types';
 import { ARCHS } from '../src-workers/engine/models/types';
@@ -47,6 +51,8 @@ interface Options {
   /** unroll factors tried besides the default ('auto') */
   unroll: number[];
   reps: number;
+  /** time each kernel of one more step and forward per configuration (timestamp queries) */
+  profile: boolean;
   budgetS: number;
   out: string;
 }
@@ -62,6 +68,8 @@ export interface TuneRow {
   eval_forward_s: number | null;
   /** why the device refused it */
   refused?: string;
+  /** --profile: GPU ms of one training step / one evaluation forward per kernel group (timestamp queries) */
+  gpu_ms?: { train_step: Record<string, number>; eval_forward: Record<string, number> };
 }
 
 export interface TuneFile {
@@ -90,7 +98,7 @@ function list(v: string, flag: string, fail: (m: string) => never, pow2: boolean
 function parseArgs(argv: string[]): Options {
   const fail = failWith(PROG);
   const o: Options = {
-    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: [1, 4], reps: 3, budgetS: 240,
+    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: [1, 4], reps: 3, profile: false, budgetS: 240,
     out: 'bench-results/bench-gpu-tune.json',
   };
   readOptions(PROG, argv, (r) => {
@@ -105,6 +113,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--reps': o.reps = r.int(1); break;
+      case '--profile': o.profile = true; break;
       case '--budget': o.budgetS = r.int(1); break;
       case '--out': o.out = r.value(); break;
       default: return false;
@@ -134,7 +143,9 @@ interface Batch { x: Float32Array; yhat: Float32Array; B: number; T: number }
  * gathered on the device (train-inputs.ts; uploaded from the host where the
  * device cannot hold them) and the loss computed there (device-loss.ts).
  */
-async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: number; evalFwd: number }> {
+async function timeModel(
+  ctx: GpuContext, m: GpuModel, b: Batch, reps: number, profile: boolean,
+): Promise<{ train: number; evalFwd: number; gpuMs?: TuneRow['gpu_ms'] }> {
   const y = new Float32Array(b.B * b.T);
   const store = await m.createResidentInputs(b.B);
   store?.write(0, b.B, b.x, y);
@@ -158,7 +169,14 @@ async function timeModel(m: GpuModel, b: Batch, reps: number): Promise<{ train: 
     evalFwd.push((performance.now() - t0) / 1000);
   }
   for (const v of b.yhat) if (!Number.isFinite(v)) throw new Error('non-finite output');
-  return { train: median(train), evalFwd: median(evalFwd) };
+  if (!profile || !startGpuProfile(ctx)) return { train: median(train), evalFwd: median(evalFwd) };
+  // one more of each, every kernel timed on the GPU (after the timed ones: the timestamps cost nothing there)
+  await step();
+  const trainProfile = (await takeGpuProfile(ctx))!;
+  startGpuProfile(ctx);
+  await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
+  const evalProfile = (await takeGpuProfile(ctx))!;
+  return { train: median(train), evalFwd: median(evalFwd), gpuMs: { train_step: groupedMs(trainProfile), eval_forward: groupedMs(evalProfile) } };
 }
 
 function label(k: 'default' | GpuTuning): string {
@@ -201,10 +219,13 @@ async function tuneArch(
       seen.add(key);
       initParams(m.layout, m.params, { seed: 212, orthInit: cfg.orth_init, constS: shape.constS });
       try {
-        const t = await timeModel(m, b, o.reps);
-        rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd });
+        const t = await timeModel(ctx, m, b, o.reps, o.profile);
+        rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd, ...(t.gpuMs ? { gpu_ms: t.gpuMs } : {}) });
         process.stderr.write(`${PROG}: ${arch} ${label(asked)}${asked === 'default' ? ` (${key})` : ''}: `
           + `step ${(t.train * 1000).toFixed(1)} ms, eval ${(t.evalFwd * 1000).toFixed(1)} ms\n`);
+        if (t.gpuMs) {
+          process.stderr.write(`${PROG}:   GPU ms: step: ${formatGroups(t.gpuMs.train_step)}; eval: ${formatGroups(t.gpuMs.eval_forward)}\n`);
+        }
       } catch (err) {
         // a shape the limits allowed but the driver could not run (compilation, memory, non-finite output):
         // recorded, the device's error list drained, and the sweep goes on

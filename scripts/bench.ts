@@ -54,7 +54,9 @@ import { runDiagnostics } from '../src-workers/engine/diagnostics/run-diagnostic
 import { threadedLagExecutor } from '../src-workers/tasks/diagnostics-threads';
 import { trainEvalSize, trainRun, valSetSize, type CreateModelHook, type TrainResult } from '../src-workers/engine/train';
 import { defaultDiagnosticsThreads, webgpuModelHook } from '../src-workers/tasks/run-unit';
-import { type GpuKernelShape, type GpuTuning } from '../src-workers/backends/webgpu/types';
+import type { GpuKernelShape, GpuTuning } from '../src-workers/backends/webgpu/types';
+import { acquireGpu, startGpuProfile, takeGpuProfile } from '../src-workers/backends/webgpu/runtime';
+import { formatGroups, groupedMs } from './gpu-profile';
 
 /** PyTorch reference, one CPU thread, `quick` epoch (seconds, midpoint of the measured range). */
 const REFERENCE_QUICK_EPOCH_S: Record<ArchName, number> = { const: 0.85, shared: 1.25, diag: 1.3, gru: 1.7, lstm: 1.95 };
@@ -90,6 +92,8 @@ interface Options {
   hostInputs: boolean;
   /** threads of the diagnostics' per-lag work (default: as a run of this backend, run-unit.ts) */
   diagThreads: number | undefined;
+  /** time every GPU kernel of the timed epochs (timestamp queries, src-workers/backends/webgpu/profiler.ts) */
+  profileGpu: boolean;
 }
 
 const fail = failWith('bench');
@@ -100,13 +104,15 @@ const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--model
   + '[--gpu-wg N] (threads per workgroup, a power of two) [--gpu-unroll N] (unroll of the hidden-axis loops, 1 … 32; 1 = rolled)\n'
   + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n'
   + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n'
-  + '  [--diag-threads N]: threads of the diagnostics\' per-lag work (default: as runs do: 1 on the CPU, the cores but one (≤ 8) on the GPU)\n';
+  + '  [--diag-threads N]: threads of the diagnostics\' per-lag work (default: as runs do: 1 on the CPU, the cores but one (≤ 8) on the GPU)\n'
+  + '  [--profile-gpu]: the GPU time of each kernel over the timed epochs (timestamp queries), against the epoch\'s wall time\n';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     preset: 'quick', models: [...ARCHS], epochs: 5, warmup: 1, backend: 'cpu', kernels: 'auto', evalBatch: undefined,
     batches: null, diagSeqs: null, diagnostics: true, memory: null, out: null, child: null, seed: 212,
     gpuSeqs: undefined, gpuWg: undefined, gpuUnroll: undefined, gpuTuning: undefined, hostInputs: false, diagThreads: undefined,
+    profileGpu: false,
   };
   let modelsGiven = false;
   readOptions('bench', argv, (r) => {
@@ -146,6 +152,7 @@ function parseArgs(argv: string[]): Options {
       }
       case '--gpu-tuning': o.gpuTuning = r.value(); break;
       case '--host-inputs': o.hostInputs = true; break;
+      case '--profile-gpu': o.profileGpu = true; break;
       case '--diag-threads': o.diagThreads = r.int(1); break;
       case '--kernels': o.kernels = r.choice(['auto', 'wasm', 'ts'] as const); break;
       case '--memory': o.memory = true; break;
@@ -172,6 +179,7 @@ function parseArgs(argv: string[]): Options {
     fail('--gpu-tuning replaces --gpu-seqs / --gpu-wg / --gpu-unroll: give one or the other');
   }
   if (o.gpuTuning !== undefined && o.backend !== 'webgpu') fail('--gpu-tuning is for --backend webgpu');
+  if (o.profileGpu && o.backend !== 'webgpu') fail('--profile-gpu is for --backend webgpu');
   return o;
 }
 
@@ -252,6 +260,8 @@ interface ArchResult {
   gpu_kernel_shape: GpuKernelShape | null;
   /** the inputs were kept on the device (src-workers/engine/train-inputs.ts), not generated and uploaded per batch */
   resident_inputs: boolean;
+  /** --profile-gpu: GPU time per timed epoch (of the part timed), per kernel group and in all, and its share of the epoch's wall time */
+  gpu_profile: { ms_per_epoch: Record<string, number>; gpu_ms_per_epoch: number; busy_fraction: number; untimed_passes: number } | null;
 }
 
 interface Backend {
@@ -275,6 +285,9 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
   let lastBatchEnd = 0;
   let trainSum = 0;
   const evalS: number[] = [];
+  // --profile-gpu: the thread's device (the one the hook's models use), profiled from the end of the warm-up
+  const profiling = o.profileGpu ? { ctx: await acquireGpu(), started: false } : null;
+  if (profiling && o.warmup === 0) profiling.started = startGpuProfile(profiling.ctx);
   const t0 = performance.now();
   let r: TrainResult;
   try {
@@ -298,6 +311,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
         onEpoch: () => {
           const now = performance.now();
           epochEnd.push(now);
+          if (profiling && epochEnd.length === o.warmup) profiling.started = startGpuProfile(profiling.ctx);
           trainS.push(trainSum);
           evalS.push((now - lastBatchEnd) / 1000);
           trainSum = 0;
@@ -311,6 +325,8 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
   }
   try {
     if (r.diverged) process.stderr.write(`bench: warning: ${arch} diverged at epoch ${r.divergedEpoch}\n`);
+    const profile = profiling?.started ? await takeGpuProfile(profiling.ctx) : null;
+    if (profiling && !profiling.started) process.stderr.write('bench: --profile-gpu: the device has no timestamp queries: not profiled\n');
     const times: number[] = [];
     const cpuTimes: number[] = [];
     const trains: number[] = [];
@@ -370,6 +386,12 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       speedup: ref !== null ? ref / med : null,
       gpu_kernel_shape: (r.model as { tuning?: GpuKernelShape }).tuning ?? null,
       resident_inputs: r.residentInputs,
+      gpu_profile: profile ? {
+        ms_per_epoch: groupedMs(profile, times.length),
+        gpu_ms_per_epoch: profile.totalMs / times.length,
+        busy_fraction: profile.totalMs / 1000 / times.reduce((a, b) => a + b, 0),
+        untimed_passes: profile.untimed,
+      } : null,
     };
   } finally {
     r.model.dispose?.();
@@ -527,6 +549,12 @@ async function main(): Promise<void> {
     + `${o.epochs} timed epoch(s) after ${o.warmup} warm-up${o.diagnostics ? `, diagnostics on ${diagThreads(o)} thread(s)` : ''}\n`);
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  for (const r of results) {
+    const p = r.gpu_profile;
+    if (!p) continue;
+    process.stdout.write(`${r.arch}: GPU busy ${p.gpu_ms_per_epoch.toFixed(1)} ms per timed epoch (${(100 * p.busy_fraction).toFixed(0)} % of its wall time): `
+      + `${formatGroups(p.ms_per_epoch)}${p.untimed_passes ? ` (${p.untimed_passes} passes untimed)` : ''}\n`);
+  }
   if (partial) {
     process.stdout.write(`* extrapolated: ${o.batches} of ${fullBatches} mini-batches timed per epoch; the updates scaled to the `
       + `${full.Nseq_train} training sequences, the evaluation to its ${trainEvalSize(full)} + ${valSetSize(full)} sequences\n`);

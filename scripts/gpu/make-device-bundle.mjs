@@ -20,20 +20,19 @@
 //                                            instead; `all DIR`: the whole measurement, below)
 // On the GPU machine, from the folder holding .gpu-bundle:
 //   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  the adapter first (probe.mjs; none: NVIDIA's EGL manifest is
-//                                           tried), then whole paper epochs and a diagnostics pass with the default
-//                                           kernel shapes, a paper epoch with rolled hidden-axis loops
-//                                           (--gpu-unroll 1), the paper epochs with the last measured sweep's
-//                                           shapes (known-tuning.json, from docs/measurements), parity, the
-//                                           CPU and GPU quick epochs, the kernel-shape sweep (S, WG, unroll), the paper
-//                                           epochs with its best shapes, the reductions sweep, within
-//                                           540 s: each step's JSON and log in DIR as soon as it ends (and
-//                                           DIR packed into A.tar.gz after each step)
+//                                           tried), then GPU/CPU parity, whole paper epochs and a diagnostics
+//                                           pass with the default kernel shapes, a paper epoch with rolled
+//                                           hidden-axis loops (--gpu-unroll 1), a paper epoch with every kernel
+//                                           timed (--profile-gpu), the CPU and GPU quick epochs, the kernel-shape
+//                                           sweep (S, WG, unroll; --profile), the paper epochs with its best
+//                                           shapes, the reductions sweep, within 540 s: each step's JSON and log
+//                                           in DIR as soon as it ends (and DIR packed into A.tar.gz after each step)
 //   bash .gpu-bundle/run.sh parity
 //   bash .gpu-bundle/run.sh reductions --shapes lstm-dU,lstm-dW --sweep
 //   bash .gpu-bundle/run.sh --backend webgpu --preset paper --epochs 1 --batches 4 --out OUT.json
 // (scripts/gpu/run-nvidia-bench.sh is the same job on a machine with a checkout and npm.)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,15 +115,6 @@ if (loader) {
   say('no Vulkan loader on this machine to carry (the target must have its own)');
 }
 
-// 4b. the latest measured kernel-shape sweep (docs/measurements/*/bench-gpu-tune.json), for `all` to time first
-const measured = join(ROOT, 'docs', 'measurements');
-const sweeps = existsSync(measured)
-  ? readdirSync(measured).sort().map((d) => join(measured, d, 'bench-gpu-tune.json')).filter((f) => existsSync(f)) : [];
-if (sweeps.length > 0) {
-  copyFileSync(sweeps.at(-1), join(OUT, 'known-tuning.json'));
-  say(`known kernel shapes from ${sweeps.at(-1)}`);
-}
-
 // 5. the launcher
 const RUN = `#!/usr/bin/env bash
 # Runs the bundled benchmark (scripts/gpu/make-device-bundle.mjs made this folder).
@@ -199,26 +189,26 @@ all() {
     fi
     return 0
   }
+  # GPU/CPU parity first: the timings below mean nothing if the kernels are wrong on this driver
+  step parity 120 "$HERE/parity.mjs"
   # whole paper epochs (inputs resident on the GPU), the diagnostics on the default lag threads
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
   # the same epochs with the hidden-axis loops rolled (--gpu-unroll 1): what the unrolled kernels gained
   step paper-rolled 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll 1 \
     --out "$R/bench-webgpu-paper-rolled.json"
-  if [ -f "$HERE/known-tuning.json" ]; then # an earlier sweep's shapes (docs/measurements), before this run's own sweep
-    step paper-known 120 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --no-diagnostics \
-      --gpu-tuning "$HERE/known-tuning.json" --out "$R/bench-webgpu-paper-known.json"
-  fi
-  step parity 120 "$HERE/parity.mjs"
+  # where a paper epoch's time goes: GPU time per kernel (timestamp queries) against the epoch's wall time
+  step paper-profile 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --profile-gpu \
+    --out "$R/bench-webgpu-paper-profile.json"
   step cpu-quick 60 "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
   step quick 90 "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"
-  # the sweep's --budget leaves the tuned epoch (cap 120) and the reductions (cap 60) their time; the sweep
-  # may overrun its budget by the configuration in flight (its own cap: budget + 40)
-  local tb=$(( $(left) - 120 - 60 - 40 )); [ "$tb" -gt 150 ] && tb=150
+  # the sweep's --budget leaves the tuned epoch and the reductions their time (about 40 s and 5 s on the H200); the
+  # sweep may overrun its budget by the configuration in flight (its own cap: budget + 40)
+  local tb=$(( $(left) - 100 )); [ "$tb" -gt 150 ] && tb=150
   rm -f "$R/bench-gpu-tune.json" # never an earlier run's sweep
-  if [ "$tb" -ge 20 ]; then step tune $((tb + 40)) "$HERE/tune.mjs" --preset paper --reps 2 --budget "$tb" --out "$R/bench-gpu-tune.json"
+  if [ "$tb" -ge 20 ]; then step tune $((tb + 40)) "$HERE/tune.mjs" --preset paper --reps 2 --profile --budget "$tb" --out "$R/bench-gpu-tune.json"
   else echo "=== tune: SKIPPED ($(left) s left)"; failed=$((failed + 1)); fi
   if [ -f "$R/bench-gpu-tune.json" ]; then
-    step paper-tuned 120 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 \
+    step paper-tuned 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 \
       --no-diagnostics --gpu-tuning "$R/bench-gpu-tune.json" --out "$R/bench-webgpu-paper-tuned.json"
   else echo "=== paper-tuned: SKIPPED (no sweep)"; failed=$((failed + 1)); fi
   step reductions 60 "$HERE/reductions.mjs" --shapes lstm-dU,lstm-dW,gru-dU-zr,gated-Wh --sweep

@@ -17,7 +17,7 @@
 #   npm run bench -- --backend cpu    --preset quick --no-memory     (the CPU baseline; skip with --no-cpu)
 #   npm run bench -- --backend webgpu --preset quick
 #   npm run bench -- --backend webgpu --preset paper [extra flags]   (default: --epochs 3 --warmup 1)
-#   npm run bench:gpu-tune -- --preset paper                         (kernel shapes; skip with --no-tune)
+#   npm run bench:gpu-tune -- --preset paper --profile               (kernel shapes; skip with --no-tune)
 #   npm run bench -- --backend webgpu --preset paper [extra flags] --gpu-tuning bench-results/bench-gpu-tune.json
 # and prints the GPU (nvidia-smi -L), the adapter Dawn chose and where the JSON files are:
 #   bench-results/bench-cpu.json, bench-webgpu.json, bench-webgpu-paper.json, bench-gpu-tune.json,
@@ -122,12 +122,12 @@ if [ "$RUN_PAPER" = 1 ]; then
   say "npm run bench -- --backend webgpu --preset paper ${PAPER_ARGS[*]}"
   npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}"
   case " ${PAPER_ARGS[*]} " in
-    *" --gpu-seqs"*|*" --gpu-wg"*|*" --gpu-tuning"*) RUN_TUNE=0; say "kernel shapes given for the paper run: no sweep" ;;
+    *" --gpu-seqs"*|*" --gpu-wg"*|*" --gpu-unroll"*|*" --gpu-tuning"*) RUN_TUNE=0; say "kernel shapes given for the paper run: no sweep" ;;
   esac
   if [ "$RUN_TUNE" = 1 ]; then
-    say "kernel-shape sweep: npm run bench:gpu-tune -- --preset paper"
+    say "kernel-shape sweep: npm run bench:gpu-tune -- --preset paper --profile"
     rm -f bench-results/bench-gpu-tune.json
-    if npm run --silent bench:gpu-tune -- --preset paper && [ -f bench-results/bench-gpu-tune.json ]; then
+    if npm run --silent bench:gpu-tune -- --preset paper --profile && [ -f bench-results/bench-gpu-tune.json ]; then
       say "the paper epoch with each architecture's best shape (--no-diagnostics: the pass does not depend on it)"
       npm run --silent bench -- --backend webgpu --preset paper "${PAPER_ARGS[@]}" --no-diagnostics \
         --gpu-tuning bench-results/bench-gpu-tune.json --out bench-results/bench-webgpu-paper-tuned.json \

@@ -30,6 +30,7 @@
 import type { GpuAdapterDescription, GpuContext, GpuLimits } from './types';
 import { isSoftwareAdapter } from '../select';
 import { useHeadlessNvidiaDriver } from './nvidia-headless';
+import { GpuProfiler, type GpuProfile } from './profiler';
 
 // GPUBufferUsage / GPUMapMode values (WebGPU spec), so no globals are needed.
 const MAP_READ = 0x0001;
@@ -58,6 +59,10 @@ interface ContextState {
   slot: number;
   staging: GPUBuffer | null;
   lost: string | null;
+  /** the device has 'timestamp-query' (profiler.ts) */
+  timestamps: boolean;
+  /** the open profile (startGpuProfile … takeGpuProfile), else null */
+  profiler: GpuProfiler | null;
 }
 
 const states = new WeakMap<GPUDevice, ContextState>();
@@ -98,7 +103,9 @@ export async function openGpu(): Promise<GpuContext> {
     throw new Error(`WebGPU is unavailable: the webgpu module could not be loaded (${(err as Error).message})`);
   }
   useHeadlessNvidiaDriver(); // effective on the main thread; the pool and the probe apply it there for workers
-  const gpu = mod.create([]);
+  // timestamps unrounded (Dawn rounds them to 65.5 µs by default, a browser's guard against timing attacks): the
+  // benchmarks' per-kernel profiles (profiler.ts) time passes of a few µs
+  const gpu = mod.create(['disable-dawn-features=timestamp_quantization']);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('WebGPU is unavailable: no adapter (no Vulkan driver, or none that Dawn accepts)');
   const L = adapter.limits;
@@ -112,7 +119,9 @@ export async function openGpu(): Promise<GpuContext> {
     maxStorageBuffersPerShaderStage: L.maxStorageBuffersPerShaderStage,
     maxComputeWorkgroupsPerDimension: L.maxComputeWorkgroupsPerDimension,
   };
-  const device = await adapter.requestDevice({ requiredLimits });
+  // timestamps for the benchmarks' per-kernel profiles (profiler.ts), where the adapter has them
+  const timestamps = adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: timestamps ? ['timestamp-query'] : [] });
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const named = { description: info.description ?? '', vendor: info.vendor ?? '', architecture: info.architecture ?? '' };
   const desc: GpuAdapterDescription = { ...named, fallback: isSoftwareAdapter({ fallback: info.isFallbackAdapter === true, ...named }) };
@@ -125,7 +134,9 @@ export async function openGpu(): Promise<GpuContext> {
     maxStorageBuffersPerStage: device.limits.maxStorageBuffersPerShaderStage,
     maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
   };
-  const st: ContextState = { keepAlive: [gpu, adapter], errors: [], pending: [], arenas: [], slot: 0, staging: null, lost: null };
+  const st: ContextState = {
+    keepAlive: [gpu, adapter], errors: [], pending: [], arenas: [], slot: 0, staging: null, lost: null, timestamps, profiler: null,
+  };
   states.set(device, st);
   device.addEventListener('uncapturederror', (ev) => {
     st.errors.push((ev as GPUUncapturedErrorEvent).error.message);
@@ -195,6 +206,7 @@ export interface ReadRegion {
 
 /** Submit a command encoder (and start a new uniform-slot cycle). */
 export function submit(ctx: GpuContext, enc: GPUCommandEncoder): void {
+  state(ctx).profiler?.beforeSubmit(enc);
   ctx.device.queue.submit([enc.finish()]);
   state(ctx).slot = 0;
 }
@@ -362,7 +374,8 @@ export class Kernel {
       entries.push({ binding: this.nStorage, resource: { buffer, offset, size: UNIFORM_SLOT } });
     }
     const group = this.ctx.device.createBindGroup({ layout: this.layout, entries });
-    const pass = enc.beginComputePass({ label: this.label });
+    const timestampWrites = state(this.ctx).profiler?.timestampWrites(this.label);
+    const pass = enc.beginComputePass({ label: this.label, ...(timestampWrites ? { timestampWrites } : {}) });
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(gx, gy, gz);
@@ -382,12 +395,40 @@ export function flatGrid(ctx: GpuContext, n: number, wg: number): [number, numbe
   return [gx, Math.ceil(groups / gx)];
 }
 
+/**
+ * Start timing every kernel pass on this device (profiler.ts); false, and
+ * nothing timed, when the device has no 'timestamp-query'. Benchmarks only.
+ */
+export function startGpuProfile(ctx: GpuContext): boolean {
+  const st = state(ctx);
+  if (!st.timestamps) return false;
+  st.profiler?.dispose();
+  st.profiler = new GpuProfiler(ctx.device);
+  return true;
+}
+
+/** End the open profile: the GPU time per kernel label since startGpuProfile (null when none was open). */
+export async function takeGpuProfile(ctx: GpuContext): Promise<GpuProfile | null> {
+  const st = state(ctx);
+  const p = st.profiler;
+  if (!p) return null;
+  st.profiler = null;
+  try {
+    await ctx.device.queue.onSubmittedWorkDone();
+    return await p.collect();
+  } finally {
+    p.dispose();
+  }
+}
+
 /** Release a context's runtime buffers (the device itself is destroyed). */
 export function closeGpu(ctx: GpuContext): void {
   const st = states.get(ctx.device);
   if (st) {
     for (const b of st.arenas) b.destroy();
     st.staging?.destroy();
+    st.profiler?.dispose();
+    st.profiler = null;
   }
   ctx.device.destroy();
 }
