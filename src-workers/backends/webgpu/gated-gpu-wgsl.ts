@@ -9,7 +9,7 @@
  * j = lid + k·WG (k < J = ⌈H/WG⌉). Every weight row is read once per step
  * and used for all S sequences (coalesced: consecutive threads read
  * consecutive j). Sums over the hidden axis (LayerNorm statistics, the shared
- * gate's dot products, ŷ) are workgroup tree reductions of S segments per
+ * gate's dot products, ŷ) are two-level workgroup reductions of S segments per
  * quantity. Sequences b ≥ B of the last workgroup and units j ≥ H compute on
  * zeros and write nothing, so every barrier is in uniform control flow.
  *
