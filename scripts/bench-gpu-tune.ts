@@ -22,7 +22,7 @@
  * so the sweep fits a short lease of a GPU machine; what was measured is
  * written after each architecture. `--profile` adds, per configuration, the
  * GPU time of each kernel group of one more step and forward (timestamp
- * queries: forward, backward, weight-gradient reductions, gather, loss), so a
+ * queries: forward, backward, reductions, gather, loss), so a
  * step's wall time can be told from its kernels'. The inputs are seeded
  * Gaussians (the kernels' cost does not depend on the values). On SwiftShader
  * use `--preset quick --reps 1`; the numbers there are only a sanity check.
@@ -170,13 +170,21 @@ async function timeModel(
   }
   for (const v of b.yhat) if (!Number.isFinite(v)) throw new Error('non-finite output');
   if (!profile || !startGpuProfile(ctx)) return { train: median(train), evalFwd: median(evalFwd) };
-  // one more of each, every kernel timed on the GPU (after the timed ones: the timestamps cost nothing there)
-  await step();
-  const trainProfile = (await takeGpuProfile(ctx))!;
+  // one more of each, every kernel timed on the GPU (after the timed ones: the timestamps cost nothing there);
+  // the profile is closed whatever happens, so a failing configuration leaves none open for the next
+  let trainProfile, evalProfile;
+  try {
+    await step();
+  } finally {
+    trainProfile = await takeGpuProfile(ctx);
+  }
   startGpuProfile(ctx);
-  await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
-  const evalProfile = (await takeGpuProfile(ctx))!;
-  return { train: median(train), evalFwd: median(evalFwd), gpuMs: { train_step: groupedMs(trainProfile), eval_forward: groupedMs(evalProfile) } };
+  try {
+    await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
+  } finally {
+    evalProfile = await takeGpuProfile(ctx);
+  }
+  return { train: median(train), evalFwd: median(evalFwd), gpuMs: { train_step: groupedMs(trainProfile!), eval_forward: groupedMs(evalProfile!) } };
 }
 
 function label(k: 'default' | GpuTuning): string {

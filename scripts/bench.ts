@@ -286,8 +286,13 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
   let trainSum = 0;
   const evalS: number[] = [];
   // --profile-gpu: the thread's device (the one the hook's models use), profiled from the end of the warm-up
-  const profiling = o.profileGpu ? { ctx: await acquireGpu(), started: false } : null;
-  if (profiling && o.warmup === 0) profiling.started = startGpuProfile(profiling.ctx);
+  const profiling = o.profileGpu ? { ctx: await acquireGpu(), started: false, tried: false } : null;
+  const startProfile = (): void => {
+    if (!profiling) return;
+    profiling.tried = true;
+    profiling.started = startGpuProfile(profiling.ctx);
+  };
+  if (o.warmup === 0) startProfile();
   const t0 = performance.now();
   let r: TrainResult;
   try {
@@ -311,7 +316,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
         onEpoch: () => {
           const now = performance.now();
           epochEnd.push(now);
-          if (profiling && epochEnd.length === o.warmup) profiling.started = startGpuProfile(profiling.ctx);
+          if (epochEnd.length === o.warmup) startProfile();
           trainS.push(trainSum);
           evalS.push((now - lastBatchEnd) / 1000);
           trainSum = 0;
@@ -326,7 +331,9 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
   try {
     if (r.diverged) process.stderr.write(`bench: warning: ${arch} diverged at epoch ${r.divergedEpoch}\n`);
     const profile = profiling?.started ? await takeGpuProfile(profiling.ctx) : null;
-    if (profiling && !profiling.started) process.stderr.write('bench: --profile-gpu: the device has no timestamp queries: not profiled\n');
+    if (profiling && !profiling.started) {
+      process.stderr.write(`bench: --profile-gpu: not profiled (${profiling.tried ? 'the device has no timestamp queries' : 'training ended before the warm-up did'})\n`);
+    }
     const times: number[] = [];
     const cpuTimes: number[] = [];
     const trains: number[] = [];
@@ -386,7 +393,7 @@ async function timeArch(o: Options, arch: ArchName, be: Backend): Promise<Omit<A
       speedup: ref !== null ? ref / med : null,
       gpu_kernel_shape: (r.model as { tuning?: GpuKernelShape }).tuning ?? null,
       resident_inputs: r.residentInputs,
-      gpu_profile: profile ? {
+      gpu_profile: profile && times.length > 0 ? {
         ms_per_epoch: groupedMs(profile, times.length),
         gpu_ms_per_epoch: profile.totalMs / times.length,
         busy_fraction: profile.totalMs / 1000 / times.reduce((a, b) => a + b, 0),

@@ -4,9 +4,14 @@
  */
 import type { GpuProfile } from '../src-workers/backends/webgpu/profiler';
 
-/** A kernel label's group: the pass of the model (its arch prefix dropped), the weight-gradient reductions, the rest as named. */
+/**
+ * A kernel label's group: the pass of the model (its arch prefix dropped),
+ * the reductions (reductions.ts: the weight gradients, and the column sums
+ * of the loss's Σd² and of the gate statistics, which share its kernels),
+ * the rest as named.
+ */
 export function kernelGroup(label: string): string {
-  if (label.startsWith('reduce-')) return 'weight-gradient reductions';
+  if (label.startsWith('reduce-')) return 'reductions';
   const m = /^(?:const|shared|diag|gru|lstm)-(.+)$/.exec(label);
   return m ? m[1]! : label;
 }

@@ -194,10 +194,10 @@ all() {
   # whole paper epochs (inputs resident on the GPU), the diagnostics on the default lag threads
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
   # the same epochs with the hidden-axis loops rolled (--gpu-unroll 1): what the unrolled kernels gained
-  step paper-rolled 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll 1 \
+  step paper-rolled 75 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll 1 \
     --out "$R/bench-webgpu-paper-rolled.json"
   # where a paper epoch's time goes: GPU time per kernel (timestamp queries) against the epoch's wall time
-  step paper-profile 90 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --profile-gpu \
+  step paper-profile 75 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --profile-gpu \
     --out "$R/bench-webgpu-paper-profile.json"
   step cpu-quick 60 "$HERE/bench.mjs" --backend cpu --preset quick --epochs 3 --no-memory --out "$R/bench-cpu.json"
   step quick 90 "$HERE/bench.mjs" --backend webgpu --preset quick --epochs 2 --out "$R/bench-webgpu.json"

@@ -4,13 +4,17 @@
  * every architecture, LayerNorm on and off, at a small shape, at the `paper`
  * kernel shape (H 128, D 16; short sequences) and at the paper's row count
  * (B 511 on a model for 512, T 1024; H 4). Prints the largest
- * relative error of each case and exits 1 when any exceeds 1e-4.
+ * relative error of each case and exits 1 when any exceeds 1e-4. Then, at
+ * the paper kernel shape, the default (unrolled) kernels against rolled ones
+ * (unroll 1): every output of every pass must agree bit for bit on this
+ * driver too (test/unroll.test.ts checks it on SwiftShader), else exit 1.
  *
  *   npx tsx scripts/gpu/parity-check.ts        (bundled: bash .gpu-bundle/run.sh parity)
  */
 import { ARCHS } from '../../src-workers/engine/models/types';
 import { acquireGpu, adapterName, createGpuModel } from '../../src-workers/backends/webgpu/index';
 import { parityFailures, runParity, type ParityCase } from '../../src-workers/backends/webgpu/test/parity';
+import { firstDifference, passOutputs } from '../../src-workers/backends/webgpu/test/pass-outputs';
 
 const TOL = 1e-4;
 const ctx = await acquireGpu();
@@ -38,4 +42,19 @@ for (const arch of ARCHS) {
   }
 }
 console.log(failed === 0 ? `parity-check: all within ${TOL}` : `parity-check: ${failed} case(s) above ${TOL}`);
-process.exit(failed === 0 ? 0 : 1);
+
+// unrolled = rolled, bit for bit, at the paper's D and H (default workgroup shape)
+let unrollFailed = 0;
+for (const arch of ARCHS) {
+  for (const layernorm of [true, false]) {
+    const shape = { arch, D: 16, H: 128, layernorm, constS: 0.05 };
+    const rolled = await passOutputs(ctx, shape, 9, 24, { unroll: 1 });
+    const unrolled = await passOutputs(ctx, shape, 9, 24, {});
+    const diff = firstDifference(rolled.outputs, unrolled.outputs);
+    if (diff) unrollFailed++;
+    console.log(`${arch.padEnd(6)} ln=${layernorm ? 1 : 0} D=16 H=128 B=9 T=24: unrolled (S ${unrolled.used.seqsPerWorkgroup}, WG ${unrolled.used.workgroupSize}) `
+      + `${diff ? `DIFFERS from rolled: ${diff}` : '= rolled, bit for bit'}`);
+  }
+}
+console.log(unrollFailed === 0 ? 'parity-check: unrolled kernels identical to rolled ones' : `parity-check: ${unrollFailed} case(s) where unrolling changed a result`);
+process.exit(failed === 0 && unrollFailed === 0 ? 0 : 1);

@@ -152,13 +152,16 @@ function gateValue(sp: GatedKernelSpec): string {
  * The accumulators `accs` ([array, element index]) are read into registers
  * `<array>_r` once per sequence and pass and written back after it, so a
  * private array the compiler keeps in local memory costs one load and store
- * per pass, not one per index.
+ * per pass, not one per index. The updates are explicit fma() (as in the
+ * gate-block kernels): no driver can contract the rolled and the unrolled
+ * loop differently.
  */
 function unitLoop(
   sp: GatedKernelSpec, v: string, n: 'D' | 'H', weights: ReadonlyArray<readonly [name: string, at: (i: string) => string]>,
   accs: ReadonlyArray<readonly [array: string, index: string]>, perSeq: (ix: UnrolledIndex) => string, seqLoadsPerIndex: number,
 ): string {
-  const f = unrollFactor(weights.length + seqLoadsPerIndex * sp.S, sp.unroll);
+  // registers per unrolled index: its weights and, inside the loop over s, one sequence's loads
+  const f = unrollFactor(weights.length + seqLoadsPerIndex, sp.unroll);
   const body = (ixs: UnrolledIndex[]): string => [
     'for (var s = 0u; s < S; s += 1u) {',
     ...accs.map(([a, at]) => `  var ${a}_r = ${a}[${at}];`),
@@ -241,13 +244,13 @@ ${mainHead(sp)}
         }
 ${unitLoop(sp, 'd', 'D', [['w', (d) => `P[O_WX + ${d} * H + j]`], ...(diag ? [['ws', (d: string) => `P[O_WS + ${d} * H + j]`] as const] : [])],
     unitAccs(diag, false), ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
-      acc_r += xv${q} * w${q};
-      ${diag ? `pac_r += xv${q} * ws${q};` : ''}`, 1)}
+      acc_r = fma(xv${q}, w${q}, acc_r);
+      ${diag ? `pac_r = fma(xv${q}, ws${q}, pac_r);` : ''}`, 1)}
         if (t > 0u) {
 ${unitLoop(sp, 'i', 'H', [['w', (i) => `P[O_WH + ${i} * H + j]`], ...(diag ? [['us', (i: string) => `P[O_US + ${i} * H + j]`] as const] : [])],
     unitAccs(diag, false), ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
-      acc_r += hv${q} * w${q};
-      ${diag ? `pac_r += hv${q} * us${q};` : ''}`, 1)}
+      acc_r = fma(hv${q}, w${q}, acc_r);
+      ${diag ? `pac_r = fma(hv${q}, us${q}, pac_r);` : ''}`, 1)}
         }
       }
     }
@@ -474,7 +477,7 @@ ${mainHead(sp)}
           var acc: array<f32, S>;
           for (var s = 0u; s < S; s += 1u) { acc[s] = c0[s * J + k]${shared ? ' + dps[s] * P[O_US + j]' : ''}; }
 ${unitLoop(sp, 'i', 'H', [['w', (i) => `WT[${i} * H + j]`], ...(diag ? [['uw', (i: string) => `WT[H * H + ${i} * H + j]`] as const] : [])],
-    [['acc', 's']], ({ i, q }) => `acc_r += dAs[s * H + ${i}] * w${q}${diag ? ` + dPs[s * H + ${i}] * uw${q}` : ''};`, diag ? 2 : 1)}
+    [['acc', 's']], ({ i, q }) => `acc_r = fma(dAs[s * H + ${i}], w${q}, acc_r);${diag ? `\nacc_r = fma(dPs[s * H + ${i}], uw${q}, acc_r);` : ''}`, diag ? 2 : 1)}
           for (var s = 0u; s < S; s += 1u) { carry[s * H + j] = acc[s]; }
         }
       }
@@ -560,16 +563,16 @@ ${mainHead(sp)}
         }
 ${unitLoop(sp, 'd', 'D', tangentWeights(diag, 'O_WX', 'O_WS'),
     unitAccs(diag, true), ({ i, q }) => `let xv${q} = xs[s * D + ${i}];
-      acc_r += xv${q} * w${q};
-      dac_r += xv${q} * dw${q};
-      ${diag ? `pac_r += xv${q} * ws${q};\n      dpac_r += xv${q} * dws${q};` : ''}`, 1)}
+      acc_r = fma(xv${q}, w${q}, acc_r);
+      dac_r = fma(xv${q}, dw${q}, dac_r);
+      ${diag ? `pac_r = fma(xv${q}, ws${q}, pac_r);\n      dpac_r = fma(xv${q}, dws${q}, dpac_r);` : ''}`, 1)}
         if (t > 0u) {
 ${unitLoop(sp, 'i', 'H', tangentWeights(diag, 'O_WH', 'O_US'),
     unitAccs(diag, true), ({ i, q }) => `let hv${q} = hs[s * H + ${i}];
       let vv${q} = vs[s * H + ${i}];
-      acc_r += hv${q} * w${q};
-      dac_r += hv${q} * dw${q} + vv${q} * w${q};
-      ${diag ? `pac_r += hv${q} * ws${q};\n      dpac_r += hv${q} * dws${q} + vv${q} * ws${q};` : ''}`, 2)}
+      acc_r = fma(hv${q}, w${q}, acc_r);
+      dac_r = fma(vv${q}, w${q}, fma(hv${q}, dw${q}, dac_r));
+      ${diag ? `pac_r = fma(hv${q}, ws${q}, pac_r);\n      dpac_r = fma(vv${q}, ws${q}, fma(hv${q}, dws${q}, dpac_r));` : ''}`, 2)}
         }
       }
     }

@@ -6,8 +6,8 @@
  *    on every driver (WGSL's built-in tanh may overflow in its exp).
  *  - workgroupReduction(name, S, WG): `var<workgroup> name: array<f32, S·WG>`
  *    and `fn name_sum(lid)`: each of the S segments of WG values (segment s
- *    at name[s·WG …]) is summed in place in two levels (partial sums of
- *    consecutive values, then their sum: three barriers for any WG);
+ *    at name[s·WG …]) is summed in place in two levels (P strided partial
+ *    sums, then their sum: three barriers for any WG);
  *    afterwards name[s·WG] holds the segment's sum for every thread (the
  *    function ends with a barrier).
  *    Called from uniform control flow by all WG threads (it contains
@@ -138,7 +138,8 @@ export function workgroupReduction(name: string, S: number, WG: number): string 
   if (!isPowerOfTwo(WG)) throw new RangeError(`workgroupReduction: WG must be a power of two (got ${WG})`);
   if (!(Number.isInteger(S) && S >= 1)) throw new RangeError(`workgroupReduction: S must be a positive integer (got ${S})`);
   // two levels, three barriers whatever WG (a tree takes log2(WG) + 1: 8 at WG 128, several times per time step):
-  // P partial sums of C = WG / P consecutive values per segment, then one thread per segment adds its P partials
+  // P partial sums per segment, partial p of the values p, p + P, p + 2P, … (consecutive threads read consecutive
+  // words: no bank conflicts), then one thread per segment adds its P partials
   const P = reductionPartials(WG);
   const C = WG / P;
   return /* wgsl */ `
@@ -146,16 +147,16 @@ var<workgroup> ${name}: array<f32, ${S * WG}>;
 fn ${name}_sum(lid: u32) {
   workgroupBarrier();
   for (var i: u32 = lid; i < ${S * P}u; i = i + ${WG}u) {
-    let base = (i / ${P}u) * ${WG}u + (i % ${P}u) * ${C}u;
+    let base = (i / ${P}u) * ${WG}u + i % ${P}u;
     var acc = ${name}[base];
-    for (var c: u32 = 1u; c < ${C}u; c = c + 1u) { acc = acc + ${name}[base + c]; }
+    for (var c: u32 = 1u; c < ${C}u; c = c + 1u) { acc = acc + ${name}[base + c * ${P}u]; }
     ${name}[base] = acc;
   }
   workgroupBarrier();
   for (var s: u32 = lid; s < ${S}u; s = s + ${WG}u) {
     let base = s * ${WG}u;
     var acc = ${name}[base];
-    for (var p: u32 = 1u; p < ${P}u; p = p + 1u) { acc = acc + ${name}[base + p * ${C}u]; }
+    for (var p: u32 = 1u; p < ${P}u; p = p + 1u) { acc = acc + ${name}[base + p]; }
     ${name}[base] = acc;
   }
   workgroupBarrier();

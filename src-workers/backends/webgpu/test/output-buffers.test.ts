@@ -107,12 +107,31 @@ describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
       const plain = createGpuModel(g, shape, { maxBatch, maxT: T });
       try {
         const built = heldBytes(reserved);
-        const store = await reserved.createResidentInputs(20, { termSeqs });
+        // the order of the allocations: every reserved output before the store
+        const made: string[] = [];
+        const dev = g.device as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+        const own = Object.getOwnPropertyDescriptor(dev, 'createBuffer');
+        const create = dev.createBuffer.bind(dev);
+        dev.createBuffer = (d: GPUBufferDescriptor) => {
+          made.push(d.label ?? '');
+          return create(d);
+        };
+        let store;
+        try {
+          store = await reserved.createResidentInputs(20, { termSeqs });
+        } finally {
+          if (own) Object.defineProperty(dev, 'createBuffer', own);
+          else delete (dev as Partial<typeof dev>).createBuffer;
+        }
         expect(store).not.toBeNull();
+        const firstStore = made.findIndex((l) => l.startsWith('resident inputs'));
+        const outputs = made.filter((l) => / (record \d|output [23])$/.test(l));
+        expect(outputs.length, made.join(', ')).toBe(nTerms);
+        expect(firstStore, made.join(', ')).toBeGreaterThan(Math.max(...outputs.map((l) => made.indexOf(l))));
         store!.write(0, termSeqs, x, y);
         // the term outputs (2 or 3 of T·termSeqs·H floats, rounded to 16 B) are held before any pass
-        const outputs = nTerms * Math.ceil((T * termSeqs * H) / 4) * 16;
-        expect(heldBytes(reserved) - built).toBe(outputs);
+        const outputBytes = nTerms * Math.ceil((T * termSeqs * H) / 4) * 16;
+        expect(heldBytes(reserved) - built).toBe(outputBytes);
         const count = heldCount(reserved), bytes = heldBytes(reserved);
         const sums = await pass(reserved);
         expect(heldCount(reserved)).toBe(count);
@@ -122,7 +141,7 @@ describe.skipIf(!ctx)('GPU models: per-call outputs sized by the call', () => {
         plainStore!.write(0, termSeqs, x, y);
         const plainBuilt = heldBytes(plain);
         expect(Array.from(await pass(plain))).toEqual(Array.from(sums));
-        expect(heldBytes(plain) - plainBuilt).toBe(outputs);
+        expect(heldBytes(plain) - plainBuilt).toBe(outputBytes);
       } finally {
         reserved.dispose();
         plain.dispose();

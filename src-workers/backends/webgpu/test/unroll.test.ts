@@ -10,53 +10,22 @@ import { createGpuModel } from '../index';
 import { forwardKernel, backwardKernel, tangentKernel, type GatedKernelSpec } from '../gated-gpu-wgsl';
 import { WgslGen } from '../gate-block-gpu-wgsl';
 import { unrolledLoop, unrollFactor, MAX_DEFAULT_UNROLL } from '../wgsl-lib';
-import { initParams } from '../../../engine/models/params';
-import { RECORDED_TERMS, type Arch, type ModelShape } from '../../../engine/models/types';
-import { Rng } from '../../../engine/rng';
+import type { Arch, ModelShape } from '../../../engine/models/types';
 import type { GpuContext } from '../types';
 import { testGpu } from './gpu-test-context';
+import { firstDifference, passOutputs } from './pass-outputs';
 
 const { ctx } = await testGpu();
 
 const ARCHS: Arch[] = ['const', 'shared', 'diag', 'gru', 'lstm'];
 const D = 5, H = 13, B = 3, T = 6;
 
-function gaussians(rng: Rng, n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = scale * rng.gaussian();
-  return a;
-}
-
-/** Every output of an evaluation forward (ŷ, h, §4.1 terms), a training step (ŷ, gradients) and a tangent pass. */
+/** Every output of every pass of `arch` at the test's shape (2 units per thread, 2 sequences per workgroup). */
 async function outputs(g: GpuContext, arch: Arch, unroll: number | undefined): Promise<Record<string, Float32Array>> {
   const shape: ModelShape = { arch, D, H, layernorm: true, constS: 0.1 };
-  const m = createGpuModel(g, shape, { maxBatch: B, maxT: T, tuning: { workgroupSize: 8, seqsPerWorkgroup: 2, ...(unroll !== undefined ? { unroll } : {}) } });
-  try {
-    expect(m.tuning.unroll).toBe(unroll ?? 'auto');
-    initParams(m.layout, m.params, { seed: 3, orthInit: true, constS: 0.1 });
-    const rng = new Rng(77);
-    // noise on every parameter so the gates' zero-initialised weights are live too
-    for (let i = 0; i < m.params.length; i++) m.params[i] = m.params[i]! + 0.3 * rng.gaussian();
-    const x = gaussians(rng, T * B * D);
-    const out: Record<string, Float32Array> = {};
-    const record: Record<string, Float32Array> = {};
-    for (const t of RECORDED_TERMS[arch]) record[t] = new Float32Array(T * B * H);
-    out['yhat'] = new Float32Array(T * B);
-    out['hidden'] = new Float32Array(T * B * H);
-    await m.forward(x, B, T, out['yhat'], { train: false, record, hidden: out['hidden'] });
-    for (const [t, a] of Object.entries(record)) out[t] = a;
-    out['yhat(train)'] = new Float32Array(T * B);
-    await m.forward(x, B, T, out['yhat(train)'], { train: true });
-    await m.backward(gaussians(rng, T * B, 0.2));
-    out['grads'] = Float32Array.from(m.grads);
-    const dir = gaussians(rng, m.params.length, 0.1);
-    out['v'] = new Float32Array(T * B * H);
-    out['hidden(tangent)'] = new Float32Array(T * B * H);
-    await m.tangent(x, B, T, dir, out['v'], out['hidden(tangent)']);
-    return out;
-  } finally {
-    m.dispose();
-  }
+  const r = await passOutputs(g, shape, B, T, { workgroupSize: 8, seqsPerWorkgroup: 2, ...(unroll !== undefined ? { unroll } : {}) });
+  expect(r.used.unroll).toBe(unroll ?? 'auto');
+  return r.outputs;
 }
 
 describe.skipIf(!ctx)('unrolled hidden-axis loops: bit-identical results for every unroll factor', () => {
@@ -67,11 +36,7 @@ describe.skipIf(!ctx)('unrolled hidden-axis loops: bit-identical results for eve
     expect(rolled['grads']!.some((v) => v !== 0)).toBe(true);
     for (const unroll of [3, 8, 32, undefined]) {
       const got = await outputs(g, arch, unroll);
-      for (const [k, a] of Object.entries(rolled)) {
-        const b = got[k]!;
-        const first = a.findIndex((v, i) => !Object.is(v, b[i]));
-        expect(first, `${arch} unroll ${unroll ?? 'auto'}: ${k}[${first}] ${b[first]} ≠ rolled ${a[first]}`).toBe(-1);
-      }
+      expect(firstDifference(rolled, got), `${arch} unroll ${unroll ?? 'auto'} against the rolled loops`).toBe('');
     }
   });
 
