@@ -14,12 +14,7 @@
  * earlier one is not counted (each pass's own interval).
  */
 /// <reference types="@webgpu/types" />
-
-const MAP_READ = 0x0001;
-const COPY_DST = 0x0008;
-const COPY_SRC = 0x0004;
-const QUERY_RESOLVE = 0x0200;
-const MAP_MODE_READ = 0x0001;
+import { COPY_DST, COPY_SRC, MAP_MODE_READ, MAP_READ, QUERY_RESOLVE } from './usage-flags';
 
 /** Passes per submitted encoder that get timestamps (more are counted as untimed). */
 const PASSES_PER_SUBMIT = 256;

@@ -31,15 +31,7 @@ import type { GpuAdapterDescription, GpuContext, GpuLimits } from './types';
 import { isSoftwareAdapter } from '../select';
 import { useHeadlessNvidiaDriver } from './nvidia-headless';
 import { GpuProfiler, type GpuProfile } from './profiler';
-
-// GPUBufferUsage / GPUMapMode values (WebGPU spec), so no globals are needed.
-const MAP_READ = 0x0001;
-const COPY_SRC = 0x0004;
-const COPY_DST = 0x0008;
-const UNIFORM = 0x0040;
-const STORAGE = 0x0080;
-const MAP_MODE_READ = 0x0001;
-const SHADER_STAGE_COMPUTE = 0x4;
+import { COPY_DST, COPY_SRC, MAP_MODE_READ, MAP_READ, SHADER_STAGE_COMPUTE, STORAGE, UNIFORM } from './usage-flags';
 
 /** Bytes per uniform slot (WebGPU's minUniformBufferOffsetAlignment is at most 256). */
 const UNIFORM_SLOT = 256;
