@@ -12,6 +12,7 @@ import type { GpuProfile } from '../src-workers/backends/webgpu/profiler';
  */
 export function kernelGroup(label: string): string {
   if (label.startsWith('reduce-')) return 'reductions';
+  if (label.startsWith('device loss')) return 'device loss'; // gate-block models compute it in place
   const m = /^(?:const|shared|diag|gru|lstm)-(.+)$/.exec(label);
   return m ? m[1]! : label;
 }
