@@ -61,8 +61,9 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
   useHeadlessNvidiaDriver();
   const threads = opts.workers ?? availableParallelism();
   const stopBuf = new SharedArrayBuffer(4);
-  // GPU runs in their diagnostics, shared by the workers: each run's lag threads take a share of the cores
-  const diagnosticsLoad = new SharedArrayBuffer(4);
+  // shared by the workers: [GPU runs in their diagnostics, runs computing on the CPU]; each GPU run's lag
+  // threads take a share of the cores the CPU runs leave
+  const diagnosticsLoad = new SharedArrayBuffer(8);
   const stopFlag = new Int32Array(stopBuf);
   const isStopped = () => Atomics.load(stopFlag, 0) !== 0;
   /** own flags of the units in flight (stop() sets them too) */

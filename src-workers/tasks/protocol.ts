@@ -41,7 +41,9 @@ export interface RunUnitInput {
   stopFlag?: SharedArrayBuffer;
   /**
    * Int32Array view, element 0: how many of the pool's GPU runs are in their
-   * diagnostics now (each takes its share of the cores for its lag threads)
+   * diagnostics now (each takes its share of the cores for its lag threads);
+   * element 1 (where the view has it): how many of its runs compute on the
+   * CPU now (each keeps a core busy, not lent to lag threads)
    */
   diagnosticsLoad?: SharedArrayBuffer;
 }

@@ -104,4 +104,27 @@ describe('lag threads of a GPU run\'s diagnostics', () => {
     expect(diagnosticsThreadsFor(1, 1)).toBe(1);
     expect(diagnosticsThreadsFor(0, 16)).toBe(8); // a count never below one run
   });
+
+  it('the cores the runs computing on the CPU leave: ⌊(cores − 1 − CPU runs) / GPU runs in diagnostics⌋', () => {
+    expect([0, 3, 7, 9, 13, 14, 20].map((busy) => diagnosticsThreadsFor(1, 16, busy))).toEqual([8, 8, 8, 6, 2, 1, 1]);
+    expect(diagnosticsThreadsFor(2, 16, 9)).toBe(3);
+    expect(diagnosticsThreadsFor(3, 16, 3)).toBe(4);
+  });
+
+  it('a CPU run counts itself as a busy core while it trains and analyses, and leaves the count as it was', async () => {
+    const load = new Int32Array(new SharedArrayBuffer(8));
+    load[0] = 1; // a GPU run in its diagnostics elsewhere: untouched by a CPU run
+    load[1] = 2; // two other CPU runs
+    const seen = { epoch: new Set<number>(), diagnostics: new Set<number>() };
+    const out = await runUnit(cfg, 'const', 3, {
+      emit: (m) => {
+        if (m.type === 'epoch') seen.epoch.add(load[1]!);
+        if (m.type === 'diagnostics') seen.diagnostics.add(load[1]!);
+      },
+    }, { diagnosticsLoad: load });
+    expect(out.diagnosticsStatus).toBe('done');
+    expect([...seen.epoch]).toEqual([3]);
+    expect([...seen.diagnostics]).toEqual([3]);
+    expect([load[0], load[1]]).toEqual([1, 2]);
+  });
 });

@@ -58,18 +58,33 @@ export interface RunUnitOptions {
    * already keeps every core busy.
    */
   diagnosticsThreads?: number;
-  /** element 0: the pool's GPU runs in their diagnostics (RunUnitInput.diagnosticsLoad) */
+  /**
+   * element 0: the pool's GPU runs in their diagnostics; element 1 (when
+   * present): its runs computing on the CPU (RunUnitInput.diagnosticsLoad)
+   */
   diagnosticsLoad?: Int32Array;
 }
 
 /**
  * Lag threads of a GPU run's diagnostics when `active` runs (this one
- * included) are in theirs: the cores but one shared between them, at most 8
- * (the μ/ψ work of a `paper` run is then minutes shorter; more threads gain
- * little on the 128-lag grid and each holds its lags' sample stores).
+ * included) are in theirs and `cpuBusy` runs compute on the CPU: the cores
+ * but one and but the CPU runs', shared between them, at most 8 (the μ/ψ work
+ * of a `paper` run is then minutes shorter; more threads gain little on the
+ * 128-lag grid and each holds its lags' sample stores), at least 1.
  */
-export function diagnosticsThreadsFor(active: number, cores = availableParallelism()): number {
-  return Math.max(1, Math.min(8, Math.floor((cores - 1) / Math.max(1, active))));
+export function diagnosticsThreadsFor(active: number, cores = availableParallelism(), cpuBusy = 0): number {
+  return Math.max(1, Math.min(8, Math.floor((cores - 1 - Math.max(0, cpuBusy)) / Math.max(1, active))));
+}
+
+/** Count this run in element `slot` of the pool's load while `work` runs (no view, or no such element: just run it). */
+async function counted<T>(load: Int32Array | undefined, slot: number, work: () => Promise<T>): Promise<T> {
+  if (!load || load.length <= slot) return work();
+  Atomics.add(load, slot, 1);
+  try {
+    return await work();
+  } finally {
+    Atomics.sub(load, slot, 1);
+  }
 }
 
 /** A lone GPU run's lag threads (the benchmarks'). */
@@ -145,7 +160,8 @@ export async function runUnit(
       backendNote = `webgpu → cpu: ${err.message}`;
     }
   }
-  res ??= await trainRun(config, arch, seed, trainOpts);
+  // on the CPU (chosen, or the GPU's fallback): counted as a busy core while it computes
+  res ??= await counted(opts.diagnosticsLoad, 1, () => trainRun(config, arch, seed, trainOpts));
   const t1 = performance.now();
 
   let diagnostics: RunDiagnostics | null = null;
@@ -154,18 +170,25 @@ export async function runUnit(
   let cancelled = res.cancelled;
   if ((opts.diagnostics ?? true) && !cancelled) {
     try {
-      const load = backend === 'webgpu' ? opts.diagnosticsLoad : undefined;
-      const active = load ? Atomics.add(load, 0, 1) + 1 : 1;
-      try {
-        const threads = backend === 'webgpu' ? opts.diagnosticsThreads ?? diagnosticsThreadsFor(active) : 1;
-        diagnostics = await analyseRun(res.model, res.task, config, arch, {
-          progress: (stage, done, total) => {
-            if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
-            hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
-          },
-        }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
-      } finally {
-        if (load) Atomics.sub(load, 0, 1);
+      const trained = res;
+      const analyse = (threads: number) => analyseRun(trained.model, trained.task, config, arch, {
+        progress: (stage, done, total) => {
+          if (hooks.shouldStop?.()) throw new DiagnosticsCancelled();
+          hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
+        },
+      }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
+      if (backend === 'webgpu') {
+        // lag threads: a share of the cores the pool's CPU runs leave, between the GPU runs in their diagnostics
+        const load = opts.diagnosticsLoad;
+        const active = load ? Atomics.add(load, 0, 1) + 1 : 1;
+        try {
+          const cpuBusy = load && load.length > 1 ? Atomics.load(load, 1) : 0;
+          diagnostics = await analyse(opts.diagnosticsThreads ?? diagnosticsThreadsFor(active, undefined, cpuBusy));
+        } finally {
+          if (load) Atomics.sub(load, 0, 1);
+        }
+      } else {
+        diagnostics = await counted(opts.diagnosticsLoad, 1, () => analyse(1));
       }
       diagnosticsStatus = 'done';
     } catch (err) {
