@@ -292,10 +292,18 @@ ${spec.epilogue ?? ''}
    * LayerNorm of gate block k of `pre` in place (§2: biased variance, ε),
    * two-pass (mean, then Σ(x − mean)²) with S-segment reductions redA, redB.
    * Leaves x̂ in `xh[us]` and 1/std in `is{s}`; gains `lng{u}`, `lnb{u}`.
+   * With `readoutOf` (the unit array still holding h_{t−1}), the mean's
+   * reduction also sums ŷ_{t−1} = h_{t−1} W_out + b_out in segments S … 2S−1
+   * of redA (declared with 2S) and writes it: one reduction a step less than
+   * a readout of its own (forwardStepEnd without readout, finalReadout after
+   * the loop); the same sums, so the same ŷ.
    */
-  lnForward(pre: string, k: number): string {
+  lnForward(pre: string, k: number, readoutOf?: string): string {
+    const S = this.S;
+    const yParts = readoutOf ? [{ seg: (s: number) => S + s, expr: (u: number, s: number) => `${readoutOf}[${this.us(u, s)}] * wo${u}` }] : [];
     return [
-      this.reduce('redA', [{ seg: (s) => s, expr: (u, s) => `${pre}[${this.idx(u, k, s)}]` }]),
+      this.reduce('redA', [{ seg: (s) => s, expr: (u, s) => `${pre}[${this.idx(u, k, s)}]` }, ...yParts]),
+      readoutOf ? this.writeY('t - 1u', 'redA', S, 't > 0u') : '',
       this.eachS((s) => `    let mean${s} = redA[${s * this.WG}u] / fH;`),
       this.reduce('redB', [{ seg: (s) => s, expr: (u, s) => `(${pre}[${this.idx(u, k, s)}] - mean${s}) * (${pre}[${this.idx(u, k, s)}] - mean${s})` }]),
       this.eachS((s) => `    let is${s} = 1.0 / sqrt(redB[${s * this.WG}u] / fH + EPS);`),
@@ -385,9 +393,24 @@ ${spec.epilogue ?? ''}
   readout(h: string): string {
     return [
       this.reduce('redA', [{ seg: (s) => s, expr: (u, s) => `${h}[${this.us(u, s)}] * wo${u}` }]),
-      '    if (lid < cS) {',
+      this.writeY('t', 'redA', 0),
+    ].join('\n');
+  }
+
+  /** After the time loop (a deferred readout, lnForward's readoutOf): ŷ_{T−1} from the unit array `h`. */
+  finalReadout(h: string): string {
+    return [
+      this.reduce('redA', [{ seg: (s) => s, expr: (u, s) => `${h}[${this.us(u, s)}] * wo${u}` }]).replace(/^ {4}/gm, '  '),
+      this.writeY('u.T - 1u', 'redA', 0, 'u.T > 0u').replace(/^ {4}/gm, '  '),
+    ].join('\n');
+  }
+
+  /** Y[step·B + b] = the sum in segment seg0 + s of `red` + b_out, by thread s < S for its sequence b (when `cond`). */
+  private writeY(step: string, red: string, seg0: number, cond?: string): string {
+    return [
+      `    if (${cond ? `${cond} && ` : ''}lid < cS) {`,
       '      let bb = b0 + lid;',
-      '      if (bb < u.B) { Y[t * u.B + bb] = redA[lid * cWG] + bout; }',
+      `      if (bb < u.B) { Y[(${step}) * u.B + bb] = ${red}[(${seg0}u + lid) * cWG] + bout; }`,
       '    }',
     ].join('\n');
   }
@@ -399,13 +422,14 @@ ${spec.epilogue ?? ''}
 
   /**
    * The end of a forward step, the same for every cell: the LayerNorm 1/std
-   * into its cache (training with LayerNorm), ŷ_t from `hVar`, h_t into the
+   * into its cache (training with LayerNorm), ŷ_t from `hVar` (unless the
+   * next step's lnForward reads it out: `readout` false), h_t into the
    * workgroup rows `hRows`, and the barrier before the next step reads them.
    */
-  forwardStepEnd(train: boolean, hVar: string, hRows: string): string {
+  forwardStepEnd(train: boolean, hVar: string, hRows: string, readout = true): string {
     return [
       train && this.ln ? `    if (lid == 0u) {\n${this.eachS((s) => `      if (vb${s}) { LNC[IS_OFF + row${s}] = is${s}; }`)}\n    }` : '',
-      this.readout(hVar),
+      readout ? this.readout(hVar) : '',
       this.storeRows(hRows, hVar),
       '    workgroupBarrier();',
     ].join('\n');

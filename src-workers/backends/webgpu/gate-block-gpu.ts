@@ -254,7 +254,7 @@ export class GateBlockGpuModel implements GpuModel {
   private workgroupBytes(S: number, WG: number): number {
     const { H, G } = this;
     const ex = this.cell.extraRows;
-    const forward = S * H * (1 + ex.forward) + 2 * S * WG;
+    const forward = S * H * (1 + ex.forward) + (this.ln ? 3 : 2) * S * WG;
     const backward = S * G + 2 * S * WG;
     const tangent = S * H * (2 + ex.tangent) + 2 * 2 * S * WG;
     return 4 * Math.max(forward, backward, tangent);
@@ -274,7 +274,8 @@ export class GateBlockGpuModel implements GpuModel {
       : [['X', 'read'], ['P', 'read'], ['Y', 'rw'], ['HID', 'rw'], ['R0', 'rw'], ['R1', 'rw'], ['R2', 'rw']];
     return g.kernel({
       bindings,
-      workgroup: [g.wgRows('hw'), this.cell.forwardWorkgroup(g), g.reductions(g.S)].join('\n'),
+      // with LayerNorm redA also carries ŷ_{t−1} (lnForward's readoutOf): 2S segments
+      workgroup: [g.wgRows('hw'), this.cell.forwardWorkgroup(g), g.ln ? g.reduction('redA', 2 * g.S) + g.reduction('redB', g.S) : g.reductions(g.S)].join('\n'),
       prelude: [
         `  var pre: array<f32, ${g.nGate}>;`,
         `  var xh: array<f32, ${g.nUnit}>;`,
@@ -285,6 +286,7 @@ export class GateBlockGpuModel implements GpuModel {
         '  workgroupBarrier();',
       ].join('\n'),
       step: this.cell.forwardStep(g, train),
+      epilogue: g.ln ? g.finalReadout('hst') : '',
     });
   }
 

@@ -80,9 +80,10 @@ export const LSTM_CELL: GateBlockCell = {
       '    if (t > 0u) {',
       g.matvecU([{ dst: 'pre', src: 'hw', buf: 'P' }], ALL),
       '    }',
-      g.ln ? g.lnForward('pre', KG) : '',
+      // with LayerNorm, ŷ_{t−1} is summed in the mean's reduction (one reduction a step less)
+      g.ln ? g.lnForward('pre', KG, 'hst') : '',
       cell,
-      g.forwardStepEnd(train, 'hst', 'hw'),
+      g.forwardStepEnd(train, 'hst', 'hw', !g.ln),
     ].join('\n');
   },
 

@@ -134,6 +134,17 @@ describe.skipIf(!ctx)('WGSL race detector over every kernel the GPU models build
     });
   }
 
+  it('(a) gru/lstm forwards with LayerNorm: ŷ_{t−1} rides in the mean\'s reduction (two a step, ŷ_{T−1} after the loop)', () => {
+    const forwards = persistent.filter((k) => (k.arch === 'gru' || k.arch === 'lstm') && /forward-(train|eval)$/.test(k.label));
+    expect(forwards.length).toBe(2 * 2 * 2 * CAPTURE_CONFIGS.length);
+    for (const k of forwards) {
+      const sums = (k.code.match(/_sum\(lid\);/g) ?? []).length;
+      const final = k.code.includes('Y[(u.T - 1u) * u.B + bb]');
+      // with LayerNorm: mean (+ ŷ_{t−1}) and variance in the step, ŷ_{T−1} after it; without: ŷ_t in the step
+      expect([sums, final], k.name).toEqual(k.layernorm ? [3, true] : [1, false]);
+    }
+  });
+
   it("(a') element-wise kernels: no workgroup memory, no barrier, every storage access at the invocation's own index", () => {
     for (const k of elementwise) {
       expect(k.code, k.name).not.toMatch(/var<workgroup>|Barrier\(/);
