@@ -40,6 +40,7 @@ import { initParams } from '../src-workers/engine/models/params';
 import type { ModelShape } from '../src-workers/engine/models/types';
 import { ARCHS } from '../src-workers/engine/models/types';
 import { Rng } from '../src-workers/engine/rng';
+import { gaussians } from '../src-workers/backends/webgpu/test/pass-outputs';
 
 const PROG = 'bench-gpu-tune';
 
@@ -127,12 +128,6 @@ function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function gaussians(rng: Rng, n: number, scale: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = scale * rng.gaussian();
-  return a;
 }
 
 interface Batch { x: Float32Array; yhat: Float32Array; B: number; T: number }

@@ -20,7 +20,10 @@ export function kernelGroup(label: string): string {
 /** ms per group over the profile, divided by `per` (e.g. the epochs profiled), largest first. */
 export function groupedMs(p: GpuProfile, per = 1): Record<string, number> {
   const out = new Map<string, number>();
-  for (const [label, t] of Object.entries(p.kernels)) out.set(kernelGroup(label), (out.get(kernelGroup(label)) ?? 0) + t.ms / per);
+  for (const [label, t] of Object.entries(p.kernels)) {
+    const g = kernelGroup(label);
+    out.set(g, (out.get(g) ?? 0) + t.ms / per);
+  }
   return Object.fromEntries([...out].sort((a, b) => b[1] - a[1]));
 }
 

@@ -15,9 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const ARCHS = ['const', 'shared', 'diag', 'gru', 'lstm'] as const;
-type Arch = (typeof ARCHS)[number];
+import { ARCHS, type Arch } from '../../src-workers/engine/models/types';
 
 interface BenchRow {
   arch: Arch;

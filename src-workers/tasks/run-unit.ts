@@ -76,12 +76,16 @@ export function diagnosticsThreadsFor(active: number, cores = availableParalleli
   return Math.max(1, Math.min(8, Math.floor((cores - 1 - Math.max(0, cpuBusy)) / Math.max(1, active))));
 }
 
-/** Count this run in element `slot` of the pool's load while `work` runs (no view, or no such element: just run it). */
-async function counted<T>(load: Int32Array | undefined, slot: number, work: () => Promise<T>): Promise<T> {
-  if (!load || load.length <= slot) return work();
-  Atomics.add(load, slot, 1);
+/**
+ * Count this run in element `slot` of the pool's load while `work` runs;
+ * `work` gets the count with this run in it (no view, or no such element:
+ * 1, and nothing counted).
+ */
+async function counted<T>(load: Int32Array | undefined, slot: number, work: (count: number) => Promise<T>): Promise<T> {
+  if (!load || load.length <= slot) return work(1);
+  const count = Atomics.add(load, slot, 1) + 1;
   try {
-    return await work();
+    return await work(count);
   } finally {
     Atomics.sub(load, slot, 1);
   }
@@ -177,18 +181,15 @@ export async function runUnit(
           hooks.emit?.({ type: 'diagnostics', arch, seed, stage, done, total });
         },
       }, threads > 1 ? { lagExecutor: threadedLagExecutor(threads) } : {});
+      const load = opts.diagnosticsLoad;
       if (backend === 'webgpu') {
         // lag threads: a share of the cores the pool's CPU runs leave, between the GPU runs in their diagnostics
-        const load = opts.diagnosticsLoad;
-        const active = load ? Atomics.add(load, 0, 1) + 1 : 1;
-        try {
+        diagnostics = await counted(load, 0, (active) => {
           const cpuBusy = load && load.length > 1 ? Atomics.load(load, 1) : 0;
-          diagnostics = await analyse(opts.diagnosticsThreads ?? diagnosticsThreadsFor(active, undefined, cpuBusy));
-        } finally {
-          if (load) Atomics.sub(load, 0, 1);
-        }
+          return analyse(opts.diagnosticsThreads ?? diagnosticsThreadsFor(active, undefined, cpuBusy));
+        });
       } else {
-        diagnostics = await counted(opts.diagnosticsLoad, 1, () => analyse(1));
+        diagnostics = await counted(load, 1, () => analyse(1));
       }
       diagnosticsStatus = 'done';
     } catch (err) {

@@ -12,7 +12,8 @@ import { RECORDED_TERMS, type ModelShape } from '../../../engine/models/types';
 import { Rng } from '../../../engine/rng';
 import type { GpuContext, GpuKernelShape, GpuTuning } from '../types';
 
-function gaussians(rng: Rng, n: number, scale = 1): Float32Array {
+/** n seeded Gaussians of standard deviation `scale`, in float32. */
+export function gaussians(rng: Rng, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = scale * rng.gaussian();
   return a;
