@@ -9,6 +9,9 @@
  *   LW_E2E_KEEP_DATA=1 npx playwright test   keep the data folder (path printed)
  *   LW_E2E_STATIC_DIR=/tmp/x/renderer npx playwright test   serve a renderer built elsewhere
  *                                         (npx electron-vite build --outDir /tmp/x)
+ *
+ * The host may tune the GPU kernels on a software adapter (LW_TUNE_ALLOW_SOFTWARE=1):
+ * e2e/gpu-tuning.spec.ts tunes SwiftShader (chromium's Vulkan loader, set by bin/lw.mjs).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +63,7 @@ export default defineConfig({
       LW_E2E_PORT: String(E2E_PORT),
       LW_E2E_DATA_DIR: process.env.LW_E2E_DATA_DIR,
       LW_E2E_WORKERS: '2',
+      LW_TUNE_ALLOW_SOFTWARE: '1',
       ...(process.env.LW_E2E_STATIC_DIR ? { LW_E2E_STATIC_DIR: process.env.LW_E2E_STATIC_DIR } : {}),
     },
   },

@@ -5,28 +5,13 @@
  * `LW_UPDATE_SCREENSHOTS=1 npm run test:e2e` writes docs/screenshots/, the
  * images the README shows.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { call, waitFinished } from './api';
 import { expectChartRendered } from './charts';
-import { open } from './ui';
-
-const DIR = process.env.LW_UPDATE_SCREENSHOTS === '1'
-  ? join(import.meta.dirname, '..', 'docs', 'screenshots')
-  : join(import.meta.dirname, '..', 'test-results', 'screenshots');
-
-async function shot(page: Page, name: string): Promise<void> {
-  // no hover tooltip; let layout, fonts and the last chart frame settle
-  await page.mouse.move(640, 790);
-  await page.evaluate(() => document.fonts.ready);
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(DIR, `${name}.png`) });
-}
+import { open, screenshot as shot } from './ui';
 
 test('screenshots of the main views', async ({ page, request }) => {
   test.setTimeout(120_000);
-  mkdirSync(DIR, { recursive: true });
   const a = await call(request, 'createExperiment', { name: 'smoke · adamw', preset: 'smoke', tags: ['demo'], config: { seeds: [212, 213] } });
   const b = await call(request, 'createExperiment', { name: 'smoke · sgd_momentum', preset: 'smoke', tags: ['demo'], config: { seeds: [212, 213], optimizer: 'sgd_momentum' } });
   await waitFinished(request, a.id, 90_000);

@@ -1,5 +1,7 @@
 /** Small UI helpers shared by the specs (Element Plus widgets, downloads). */
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { TOKEN_PATH } from './env';
 
@@ -36,4 +38,23 @@ export async function confirmBox(page: Page, button: string | RegExp): Promise<v
 /** The native <input>/<textarea> of a test id that may sit on an Element Plus wrapper or on the input itself. */
 export function inputOf(page: Page, testid: string): Locator {
   return page.getByTestId(testid).locator('xpath=self::input | self::textarea | .//input | .//textarea').first();
+}
+
+/**
+ * Where screenshots go: test-results/screenshots/ (a test run leaves the
+ * checkout clean), or docs/screenshots/ (the README's images) with
+ * LW_UPDATE_SCREENSHOTS=1.
+ */
+export const SCREENSHOT_DIR = process.env.LW_UPDATE_SCREENSHOTS === '1'
+  ? join(import.meta.dirname, '..', 'docs', 'screenshots')
+  : join(import.meta.dirname, '..', 'test-results', 'screenshots');
+
+/** A screenshot of the page (or of `target` alone) as SCREENSHOT_DIR/<name>.png, with no hover tooltip and settled layout. */
+export async function screenshot(page: Page, name: string, target?: Locator): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.mouse.move(640, 790);
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(300);
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await (target ? target.screenshot({ path }) : page.screenshot({ path }));
 }

@@ -33,14 +33,15 @@ import type { ArchName } from '../src-shared/config';
 import { presetConfig, type PresetName } from '../src-shared/presets';
 import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
-import { acquireGpu, adapterName, createGpuModel, type GpuContext, type GpuKernelShape, type GpuModel, type GpuTuning } from '../src-workers/backends/webgpu/index';
-import { flush, startGpuProfile, takeGpuProfile } from '../src-workers/backends/webgpu/runtime';
+import { acquireGpu, adapterName, type GpuContext, type GpuKernelShape } from '../src-workers/backends/webgpu/index';
+import { askedLabel, sweepInputs, sweepKernelShapes, type TuneRow } from '../src-workers/backends/webgpu/kernel-sweep';
 import { formatGroups, groupedMs } from './gpu-profile';
-import { initParams } from '../src-workers/engine/models/params';
 import type { ModelShape } from '../src-workers/engine/models/types';
 import { ARCHS } from '../src-workers/engine/models/types';
-import { Rng } from '../src-workers/engine/rng';
-import { gaussians } from '../src-workers/backends/webgpu/test/pass-outputs';
+import { TUNE_GRID, kernelShapeLabel as shapeLabel } from '../src-shared/gpu-tuning';
+import { modelMaxBatch } from '../src-workers/engine/train';
+
+export type { TuneRow } from '../src-workers/backends/webgpu/kernel-sweep';
 
 const PROG = 'bench-gpu-tune';
 
@@ -56,21 +57,6 @@ interface Options {
   profile: boolean;
   budgetS: number;
   out: string;
-}
-
-/** One configuration's outcome. */
-export interface TuneRow {
-  /** the override asked for ('default' when none) */
-  asked: 'default' | GpuTuning;
-  /** the kernel shape the model used (null when refused) */
-  used: GpuKernelShape | null;
-  /** median wall time of a training step / an evaluation forward, seconds */
-  train_step_s: number | null;
-  eval_forward_s: number | null;
-  /** why the device refused it */
-  refused?: string;
-  /** --profile: GPU ms of one training step / one evaluation forward per kernel group (timestamp queries) */
-  gpu_ms?: { train_step: Record<string, number>; eval_forward: Record<string, number> };
 }
 
 export interface TuneFile {
@@ -99,7 +85,7 @@ function list(v: string, flag: string, fail: (m: string) => never, pow2: boolean
 function parseArgs(argv: string[]): Options {
   const fail = failWith(PROG);
   const o: Options = {
-    preset: 'paper', models: [...ARCHS], seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: [1, 4], reps: 3, profile: false, budgetS: 240,
+    preset: 'paper', models: [...ARCHS], seqs: [...TUNE_GRID.seqs], wg: [...TUNE_GRID.wg], unroll: [...TUNE_GRID.unroll], reps: 3, profile: false, budgetS: 240,
     out: 'bench-results/bench-gpu-tune.json',
   };
   readOptions(PROG, argv, (r) => {
@@ -124,135 +110,31 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-interface Batch { x: Float32Array; yhat: Float32Array; B: number; T: number }
-
-/**
- * Time `reps` training steps and evaluation forwards (after one of each
- * untimed: pipelines, buffers warm) as a training run makes them: the inputs
- * gathered on the device (train-inputs.ts; uploaded from the host where the
- * device cannot hold them) and the loss computed there (device-loss.ts).
- */
-async function timeModel(
-  ctx: GpuContext, m: GpuModel, b: Batch, reps: number, profile: boolean,
-): Promise<{ train: number; evalFwd: number; gpuMs?: TuneRow['gpu_ms'] }> {
-  const y = new Float32Array(b.B * b.T);
-  const store = await m.createResidentInputs(b.B);
-  store?.write(0, b.B, b.x, y);
-  const rows = store ? Int32Array.from({ length: b.B }, (_, i) => i) : undefined;
-  const sse = new Float64Array(1);
-  const step = async () => {
-    // as the trainer does: the loss on the device, ∂L/∂ŷ kept there for backward
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: true, rows, loss: { scale: 2 / (b.B * b.T), sse, ...(rows ? {} : { y }) } });
-    await m.backward();
-  };
-  await step();
-  await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
-  const train: number[] = [];
-  const evalFwd: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    let t0 = performance.now();
-    await step();
-    train.push((performance.now() - t0) / 1000);
-    t0 = performance.now();
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
-    evalFwd.push((performance.now() - t0) / 1000);
-  }
-  for (const v of b.yhat) if (!Number.isFinite(v)) throw new Error('non-finite output');
-  if (!profile || !startGpuProfile(ctx)) return { train: median(train), evalFwd: median(evalFwd) };
-  // one more of each, every kernel timed on the GPU (after the timed ones: the timestamps cost nothing there);
-  // the profile is closed whatever happens, so a failing configuration leaves none open for the next
-  let trainProfile, evalProfile;
-  try {
-    await step();
-  } finally {
-    trainProfile = await takeGpuProfile(ctx);
-  }
-  startGpuProfile(ctx);
-  try {
-    await m.forward(b.x, b.B, b.T, b.yhat, { train: false, rows });
-  } finally {
-    evalProfile = await takeGpuProfile(ctx);
-  }
-  return { train: median(train), evalFwd: median(evalFwd), gpuMs: { train_step: groupedMs(trainProfile!), eval_forward: groupedMs(evalProfile!) } };
-}
-
-function label(k: 'default' | GpuTuning): string {
-  if (k === 'default') return 'default';
-  const parts = [
-    k.seqsPerWorkgroup !== undefined ? `S ${k.seqsPerWorkgroup}` : '', k.workgroupSize !== undefined ? `WG ${k.workgroupSize}` : '',
-    k.unroll !== undefined ? `unroll ${k.unroll}` : '',
-  ].filter((p) => p !== '');
-  return parts.join(', ');
-}
-
-function shapeLabel(k: GpuKernelShape): string {
-  return `S ${k.seqsPerWorkgroup}, WG ${k.workgroupSize}, unroll ${k.unroll}`;
-}
-
+/** The sweep of one architecture (kernel-sweep.ts), each configuration's outcome a line on stderr. */
 async function tuneArch(
-  ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: Batch, deadline: number,
-): Promise<{ rows: TuneRow[]; skipped: number }> {
+  ctx: GpuContext, o: Options, arch: ArchName, shape: ModelShape, b: { x: Float32Array; B: number; T: number }, deadline: number,
+): Promise<{ rows: TuneRow[]; skipped: number; best: TuneRow | null; defaultRow: TuneRow | null }> {
   const cfg = presetConfig(o.preset);
-  const rows: TuneRow[] = [];
-  let skipped = 0;
-  const seen = new Set<string>();
-  const tryAsk = async (asked: 'default' | GpuTuning): Promise<void> => {
-    // the default shape is always timed (the reference of every other); the others while time is left
-    if (asked !== 'default' && performance.now() > deadline) { skipped++; return; }
-    let m: GpuModel | null = null;
-    try {
-      m = createGpuModel(ctx, shape, { maxBatch: b.B, maxT: b.T, ...(asked === 'default' ? {} : { tuning: asked }) });
-    } catch (err) {
-      rows.push({ asked, used: null, train_step_s: null, eval_forward_s: null, refused: err instanceof Error ? err.message : String(err) });
-      process.stderr.write(`${PROG}: ${arch} ${label(asked)}: refused (${rows.at(-1)!.refused})\n`);
-      return;
-    }
-    try {
-      const key = shapeLabel(m.tuning);
-      if (asked !== 'default' && seen.has(key)) {
-        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: timed above (${key})\n`);
-        return;
+  // the models made as the preset's runs make theirs (for their training or evaluation batch: the default S depends on it)
+  const maxBatch = modelMaxBatch(cfg);
+  const log = (line: string): void => { process.stderr.write(`${PROG}: ${line}\n`); };
+  return sweepKernelShapes(ctx, shape, b, {
+    grid: { seqs: o.seqs, wg: o.wg, unroll: o.unroll }, reps: o.reps, profile: o.profile, groupProfile: (p) => groupedMs(p),
+    deadline, maxBatch, initSeed: 212, orthInit: cfg.orth_init,
+    onRow: (row) => {
+      const asked = row.asked;
+      if (row.used === null) {
+        log(`${arch} ${askedLabel(asked)}: refused (${row.refused})`);
+      } else if (row.train_step_s === null) {
+        log(`${arch} ${askedLabel(asked)}: failed (${(row.refused ?? '').split('\n')[0]})`);
+      } else {
+        log(`${arch} ${askedLabel(asked)}${asked === 'default' ? ` (${shapeLabel(row.used)})` : ''}: `
+          + `step ${(row.train_step_s * 1000).toFixed(1)} ms, eval ${(row.eval_forward_s! * 1000).toFixed(1)} ms`);
+        if (row.gpu_ms) log(`  GPU ms: step: ${formatGroups(row.gpu_ms.train_step)}; eval: ${formatGroups(row.gpu_ms.eval_forward)}`);
       }
-      seen.add(key);
-      initParams(m.layout, m.params, { seed: 212, orthInit: cfg.orth_init, constS: shape.constS });
-      try {
-        const t = await timeModel(ctx, m, b, o.reps, o.profile);
-        rows.push({ asked, used: { ...m.tuning }, train_step_s: t.train, eval_forward_s: t.evalFwd, ...(t.gpuMs ? { gpu_ms: t.gpuMs } : {}) });
-        process.stderr.write(`${PROG}: ${arch} ${label(asked)}${asked === 'default' ? ` (${key})` : ''}: `
-          + `step ${(t.train * 1000).toFixed(1)} ms, eval ${(t.evalFwd * 1000).toFixed(1)} ms\n`);
-        if (t.gpuMs) {
-          process.stderr.write(`${PROG}:   GPU ms: step: ${formatGroups(t.gpuMs.train_step)}; eval: ${formatGroups(t.gpuMs.eval_forward)}\n`);
-        }
-      } catch (err) {
-        // a shape the limits allowed but the driver could not run (compilation, memory, non-finite output):
-        // recorded, the device's error list drained, and the sweep goes on
-        const why = err instanceof Error ? err.message : String(err);
-        rows.push({ asked, used: { ...m.tuning }, train_step_s: null, eval_forward_s: null, refused: why });
-        process.stderr.write(`${PROG}: ${arch} ${label(asked)}: failed (${why.split('\n')[0]})\n`);
-        await flush(ctx).catch(() => {});
-      }
-    } finally {
-      m.dispose();
-    }
-  };
-  // 1. the default, and the default shape with each unroll factor (what unrolling alone changes)
-  await tryAsk('default');
-  for (const unroll of o.unroll) await tryAsk({ unroll });
-  // 2. every (S, WG) with the default unroll
-  for (const S of o.seqs) for (const WG of o.wg) if (S <= b.B) await tryAsk({ seqsPerWorkgroup: S, workgroupSize: WG });
-  // 3. the fastest (S, WG) of 2 with each unroll factor
-  const grid = rows.filter((r) => r.train_step_s !== null && r.used !== null && r.used.unroll === 'auto');
-  if (grid.length > 0) {
-    const best = grid.reduce((a, r) => (r.train_step_s! < a.train_step_s! ? r : a)).used!;
-    for (const unroll of o.unroll) await tryAsk({ seqsPerWorkgroup: best.seqsPerWorkgroup, workgroupSize: best.workgroupSize, unroll });
-  }
-  return { rows, skipped };
+    },
+    onDuplicate: (asked, used) => { log(`${arch} ${askedLabel(asked)}: timed above (${shapeLabel(used)})`); },
+  });
 }
 
 async function main(): Promise<void> {
@@ -270,10 +152,7 @@ async function main(): Promise<void> {
   const T = cfg.T;
   process.stderr.write(`${PROG}: adapter ${adapterName(ctx)}${ctx.adapter.fallback ? ' (software fallback: numbers are a sanity check only)' : ''}; `
     + `preset ${o.preset}: B ${B}, T ${T}, D ${cfg.D}, H ${cfg.H}; budget ${o.budgetS} s\n`);
-  const rng = new Rng(7);
-  const batch: Batch = {
-    x: gaussians(rng, T * B * cfg.D, 1), yhat: new Float32Array(T * B), B, T,
-  };
+  const batch = sweepInputs(cfg.D, B, T, 7);
   const deadline = performance.now() + o.budgetS * 1000;
   const file: TuneFile = {
     date: new Date().toISOString(), adapter: adapterName(ctx), preset: o.preset,
@@ -289,15 +168,10 @@ async function main(): Promise<void> {
     // each architecture gets an equal share of what is left, so the last ones are swept too
     const now = performance.now();
     const archDeadline = now + Math.max(0, deadline - now) / (o.models.length - i);
-    const { rows, skipped } = await tuneArch(ctx, o, arch, shape, batch, archDeadline);
+    const { rows, skipped, best, defaultRow } = await tuneArch(ctx, o, arch, shape, batch, archDeadline);
     file.results[arch] = rows;
     file.skipped_for_budget += skipped;
-    const timed = rows.filter((r) => r.train_step_s !== null && r.used !== null);
-    if (timed.length > 0) {
-      const best = timed.reduce((a, r) => (r.train_step_s! < a.train_step_s! ? r : a));
-      const def = rows.find((r) => r.asked === 'default');
-      file.best[arch] = { ...best.used!, train_step_s: best.train_step_s!, default_train_step_s: def?.train_step_s ?? null };
-    }
+    if (best) file.best[arch] = { ...best.used!, train_step_s: best.train_step_s!, default_train_step_s: defaultRow?.train_step_s ?? null };
     write(); // after each architecture: a lease that ends mid-sweep keeps what was measured
   }
 

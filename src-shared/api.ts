@@ -15,6 +15,7 @@
  * every one (config through the shared schema) and answers with ApiError.
  */
 import type { AlphaMethod, ArchName, ConfigError, ExperimentConfig, OptimizerName } from './config';
+import type { GpuTuningRecord, GpuTuningState, ListGpuTuningsArg, StartGpuTuningArg } from './gpu-tuning';
 import type {
   ExperimentDetail, ExperimentSummary, LearningCurveRow, RunEvent, RunRecord, RunResult,
 } from './results';
@@ -291,7 +292,9 @@ export type ApiEvent =
     /** estimated seconds left for this run */
     etaSeconds?: number;
   }
-  | { type: 'queue'; state: QueueState };
+  | { type: 'queue'; state: QueueState }
+  /** the GPU kernel tuning: when it starts, as it progresses (at most 4 a second) and when it ends */
+  | { type: 'gpu-tuning'; state: GpuTuningState };
 
 export interface Api {
   // experiments
@@ -345,6 +348,34 @@ export interface Api {
   // system
   getSystemInfo(): Promise<SystemInfo>;
 
+  // GPU kernel tuning (src-shared/gpu-tuning.ts)
+  /**
+   * Tune the WebGPU kernels' shape for the model shapes of a configuration
+   * (preset + overrides, as createExperiment resolves them: models, D, H,
+   * layernorm, batch_size, T) on this host's adapter, in the background:
+   * returns the state at once; 'gpu-tuning' events follow. The winners are
+   * stored (a complete sweep's replaces the stored one of its key; one cut
+   * short by a cancel or the budget only where its key has none) and every
+   * later webgpu run of those shapes uses them. Refused (conflict) while a
+   * tuning runs or runs are on the GPU (this host's, or runs another process
+   * has marked running on webgpu), and without a hardware adapter (a
+   * software one only on a host started with LW_TUNE_ALLOW_SOFTWARE=1); once
+   * started, its failure is the state's error, never a conflict.
+   */
+  startGpuTuning(arg: StartGpuTuningArg): Promise<GpuTuningState>;
+  /** the running tuning, or the last one to have ended */
+  getGpuTuningState(): Promise<GpuTuningState>;
+  /**
+   * stop the running tuning after its current configuration: the model
+   * shapes swept to the end are stored, the one cut short only where its key
+   * has no tuning yet; no tuning: the state unchanged
+   */
+  cancelGpuTuning(): Promise<GpuTuningState>;
+  /** the stored tunings (every adapter's, or one's), ordered by adapter, arch, D, H, batch */
+  listGpuTunings(arg?: ListGpuTuningsArg): Promise<GpuTuningRecord[]>;
+  /** forget a stored tuning (runs of its shape then use the default kernel shape); false when there was none */
+  deleteGpuTuning(arg: { id: number }): Promise<{ deleted: boolean }>;
+
   // noise lab (bounded work, computed in the host process)
   sampleStable(arg: StableDrawArg): Promise<StableDraw>;
   estimateAlpha(arg: EstimateAlphaArg): Promise<AlphaEstimateResult>;
@@ -362,6 +393,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'validateConfig', 'estimateRuns',
   'exportData', 'importResults',
   'getSystemInfo',
+  'startGpuTuning', 'getGpuTuningState', 'cancelGpuTuning', 'listGpuTunings', 'deleteGpuTuning',
   'sampleStable', 'estimateAlpha', 'noiseLabSweep',
 ];
 

@@ -13,6 +13,7 @@
  * (a fit with too few points is NaN, τ of a non-decaying unit is +∞).
  */
 import type { ArchName, BackendName, ExperimentConfig } from './config';
+import type { RunKernelShape } from './gpu-tuning';
 
 // ---------------------------------------------------------------------------
 // One run's result
@@ -168,6 +169,8 @@ export interface RunResult {
   backend?: ComputeBackend;
   /** webgpu runs: the adapter's description (absent on the CPU) */
   adapter?: string;
+  /** webgpu runs: the kernel shape the model used, and whether it was a stored tuning or the defaults (absent on the CPU) */
+  kernelShape?: RunKernelShape;
 }
 
 // ---------------------------------------------------------------------------
@@ -227,6 +230,8 @@ export interface RunRecord {
   backendUsed?: ComputeBackend | null;
   /** webgpu runs: the adapter's description; else null (absent: null) */
   adapter?: string | null;
+  /** webgpu runs: the kernel shape of the stored result (RunResult.kernelShape); else null (absent: null) */
+  kernelShape?: RunKernelShape | null;
   /** kernel set used, once known */
   kernels: string | null;
   /** times the run was started */

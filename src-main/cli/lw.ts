@@ -10,6 +10,9 @@
  *   lw serve [--port N] [--host H] [--data-dir D] [--workers N] [--gpu-runs N]  (the web host: prints its URL with the token)
  *   lw export --experiment ID [--run ID] --format zip|csv|pdf [--out FILE]  (files of a stored experiment)
  *   lw import DIR|FILE.zip [--name N] [--data-dir D]       (results of the reference pipeline; prints the experiment id)
+ *   lw info [--json] [--data-dir D]                        (CPU kernels, the WebGPU adapter, what backend auto picks and why)
+ *   lw tune --preset P | --config FILE [--<field> value …] [--budget S] [--reps N]  (fastest GPU kernel shapes, stored for later runs)
+ *   lw tune --list [--adapter A] [--json] | --delete ID    (the stored GPU kernel tunings)
  *
  * Run with `npx lw …` / `npm run lw -- …` (bin/lw.mjs loads this file through
  * tsx). `runCli` is the in-process entry used by bin/lw.mjs and the tests.
@@ -27,6 +30,7 @@ import { EXIT_USAGE, register as registerRun } from './commands/run';
 import { register as registerSampleStable } from './commands/sample-stable';
 import { register as registerServe } from './commands/serve';
 import { register as registerTheory } from './commands/theory';
+import { register as registerTune } from './commands/tune';
 import { processIO, type CliIO } from './io';
 
 export const VERSION = '0.1.0';
@@ -52,6 +56,7 @@ export function createProgram(io: CliIO): Command {
   registerExport(program, io);
   registerImport(program, io);
   registerInfo(program, io, VERSION);
+  registerTune(program, io);
   return program;
 }
 

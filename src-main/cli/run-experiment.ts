@@ -18,6 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import { kernelShapeLabel, type RunKernelShape } from '../../src-shared/gpu-tuning';
 import type { ComputeBackend, DiagnosticsStatus, ExperimentDetail, LagSummaryRow, RunRecord } from '../../src-shared/results';
 import type { WebGpuProbe } from '../../src-workers/backends/select';
 import type { RunUnitOutput } from '../../src-workers/tasks/protocol';
@@ -52,6 +53,8 @@ export interface RunReport {
   /** the backend the run executed on, and its adapter (webgpu), when reported */
   backend?: ComputeBackend;
   adapter?: string;
+  /** webgpu runs: the kernel shape used, a stored tuning's or the defaults */
+  kernelShape?: RunKernelShape;
   files: string[];
 }
 
@@ -170,6 +173,7 @@ function fromStore(store: Store, r: RunRecord, folder: ResultFolder | null): Run
   return {
     runId: r.id, arch: r.arch, seed: r.seed, status, epochs: res.curve.length, divergedEpoch: res.divergedEpoch, wallMs: res.wallMs,
     diagnostics, kernels: res.kernelsName, files: folder ? folder.unit(out, status, error) : [],
+    ...(res.kernelShape ? { kernelShape: res.kernelShape } : {}),
     ...(res.trainMs !== undefined ? { trainMs: res.trainMs } : {}),
     ...(res.diagnosticsMs !== undefined ? { diagnosticsMs: res.diagnosticsMs } : {}),
     ...(error ? { error } : {}),
@@ -231,12 +235,15 @@ export async function driveRuns(
       : status === 'failed' ? `failed: ${error} (after ${trained})`
         : status === 'cancelled' && diagnostics === 'cancelled' ? `cancelled during diagnostics (after ${trained})` : trained;
     if (res.backendNote) log(`${label} ${res.backendNote}`);
-    log(`${label} ${head} ${time} (${res.kernelsName}${res.adapter ? ` on ${res.adapter}` : ''})`);
+    if (res.kernelNote) log(`${label} ${res.kernelNote}`);
+    const shape = res.kernelShape ? `, kernel shape ${kernelShapeLabel(res.kernelShape)} (${res.kernelShape.source})` : '';
+    log(`${label} ${head} ${time} (${res.kernelsName}${res.adapter ? ` on ${res.adapter}` : ''}${shape})`);
     reports.set(run.id, {
       runId: run.id, arch, seed, status, epochs: ep, divergedEpoch: res.divergedEpoch, wallMs: res.wallMs, diagnostics,
       kernels: res.kernelsName, files,
       ...(res.backend ? { backend: res.backend } : {}),
       ...(res.adapter ? { adapter: res.adapter } : {}),
+      ...(res.kernelShape ? { kernelShape: res.kernelShape } : {}),
       ...(res.trainMs !== undefined ? { trainMs: res.trainMs } : {}),
       ...(res.diagnosticsMs !== undefined ? { diagnosticsMs: res.diagnosticsMs } : {}),
       ...(error ? { error } : {}),

@@ -40,6 +40,21 @@
  * place. An `auto` run whose probe has not answered yet holds the GPU runs
  * queued after it until it resolves.
  *
+ * GPU kernel tunings (src-shared/gpu-tuning.ts): a webgpu run is handed the
+ * stored tunings of its model shape and mini-batch (store.runTuningsFor),
+ * every adapter's; its worker applies its device's and
+ * reports the kernel shape used (stored with the result) and, when the device
+ * refused the tuned shape, a note (a 'kernel' event of the run). `tuneGpu`
+ * measures the kernel shapes on a pool worker's device: refused
+ * (tuningRefusal) while runs are on the GPU — this scheduler's, or runs
+ * another process (the app, `lw run`) has marked running on webgpu in the
+ * store — or a tuning runs; while it runs no webgpu run of this scheduler
+ * starts (they wait like runs over the `gpuRuns` cap; CPU runs go on, the
+ * tuning holding one worker). That hold is per process: another process's
+ * scheduler does not see it and may start GPU runs meanwhile. The winners are
+ * stored (saveGpuTunings) and the queue is pumped when it ends in any way;
+ * drain() waits for it.
+ *
  * Cancel: a queued run is marked cancelled at once; a running one gets its
  * flag set and stops at its next mini-batch (or diagnostic batch / lag), its
  * partial result saved as cancelled. Pause: nothing new starts, running runs
@@ -49,6 +64,7 @@
 import { availableParallelism } from 'node:os';
 import { MAX_GPU_RUNS, type ApiEvent, type QueueState } from '../../src-shared/api';
 import type { ExperimentConfig } from '../../src-shared/config';
+import type { GpuTuningRecord, RunGpuTuning, TuneGpuOutput, TuneGpuRequest, TuneGpuResult, TuneProgress } from '../../src-shared/gpu-tuning';
 import type { ComputeBackend, ExperimentDetail, ExperimentSummary, LearningCurveRow, RunRecord, RunStatus } from '../../src-shared/results';
 import { adapterLabel, selectBackend, type BackendChoice, type WebGpuProbe } from '../../src-workers/backends/select';
 import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
@@ -57,7 +73,9 @@ import type { ProgressMessage, RunUnitOutput } from '../../src-workers/tasks/pro
 import { runCost, type RunCost } from './estimate';
 import { EventBus } from './event-bus';
 import type { HostRegistry } from './host-registry';
-import { StoreNotFoundError, StoreStateError, StoreValidationError, type Store } from './store';
+import {
+  StoreNotFoundError, StoreStateError, StoreValidationError, type NewGpuTuning, type RunTuningKey, type Store,
+} from './store';
 import { KeyedThrottle } from './throttle';
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 250;
@@ -111,6 +129,13 @@ export interface SchedulerOptions {
   backendProbe?: () => Promise<WebGpuProbe>;
   /** at most this many concurrent runs whose resolved backend is webgpu (default DEFAULT_GPU_RUNS; 1..MAX_GPU_RUNS) */
   gpuRuns?: number;
+}
+
+/** The GPU kernel tuning in progress. */
+interface Tuning {
+  flag: Int32Array;
+  /** resolves when the pool's task has ended (in any way) */
+  settled: Promise<void>;
 }
 
 interface PoolSlot {
@@ -193,6 +218,8 @@ export class Scheduler {
   /** the WebGPU probe's answer once known (asked at the first `auto` run) */
   private probe: WebGpuProbe | null = null;
   private probing = false;
+  /** the GPU kernel tuning running now */
+  private tuning: Tuning | null = null;
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
@@ -241,6 +268,16 @@ export class Scheduler {
 
   private get capacity(): number {
     return Math.max(1, this.workersN);
+  }
+
+  /** workers busy: the running runs and a tuning */
+  private get busy(): number {
+    return this.flights.size + (this.tuning ? 1 : 0);
+  }
+
+  /** a GPU kernel tuning is running (webgpu runs wait for its end) */
+  get tuningActive(): boolean {
+    return this.tuning !== null;
   }
 
   queueState(): QueueState {
@@ -304,14 +341,14 @@ export class Scheduler {
     return this.queueState();
   }
 
-  /** Resolves when nothing runs and nothing in scope is queued (or the queue is paused). */
+  /** Resolves when nothing runs (no run, no GPU tuning) and nothing in scope is queued (or the queue is paused). */
   drain(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private isIdle(): boolean {
-    return this.flights.size === 0 && (this.paused_ || this.closed || this.queuedRuns(1).length === 0);
+    return this.flights.size === 0 && this.tuning === null && (this.paused_ || this.closed || this.queuedRuns(1).length === 0);
   }
 
   private checkIdle(): void {
@@ -350,7 +387,7 @@ export class Scheduler {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.closed && !this.paused_ && this.flights.size < this.capacity) {
+      while (!this.closed && !this.paused_ && this.busy < this.capacity) {
         if (this.startPass() === 0) break;
       }
     } catch (err) {
@@ -368,26 +405,27 @@ export class Scheduler {
    * CPU runs that may overtake them.
    */
   private startPass(): number {
-    let limit = this.capacity - this.flights.size;
+    let limit = this.capacity - this.busy;
     let started = 0;
     for (;;) {
       const queue = this.queuedRuns(limit);
       let gpuWaits = false; // a run waits for a GPU place
       let gpuHeld = false; // webgpu runs from here on wait (order among GPU runs)
       for (const r of queue) {
-        if (this.flights.size >= this.capacity) return started;
+        if (this.busy >= this.capacity) return started;
         const config = this.configOf(r.experimentId);
         if (!config) continue;
         const backend = this.backendOf(config);
         if (backend === null) {
           this.askProbe(); // it starts when the probe answers; it may go to the GPU
           gpuHeld = true;
-        } else if (backend === 'webgpu' && (gpuHeld || this.gpuActive >= this.gpuRunsN)) {
-          if (this.gpuActive >= this.gpuRunsN) gpuWaits = true; // else it only keeps its place behind an unresolved `auto` run
+        } else if (backend === 'webgpu' && (gpuHeld || this.gpuActive >= this.gpuRunsN || this.tuning)) {
+          // the GPU is full or being tuned; else it only keeps its place behind an unresolved `auto` run
+          if (this.gpuActive >= this.gpuRunsN || this.tuning) gpuWaits = true;
           gpuHeld = true;
         } else if (this.startRun(r, config)) started++;
       }
-      if (!gpuWaits || queue.length < limit || this.flights.size >= this.capacity) return started;
+      if (!gpuWaits || queue.length < limit || this.busy >= this.capacity) return started;
       limit *= 2;
     }
   }
@@ -422,6 +460,7 @@ export class Scheduler {
     const buf = new SharedArrayBuffer(4);
     const slot = this.slot;
     const diagnostics = this.opts.diagnostics ?? true;
+    const gpuTunings = backend === 'webgpu' ? this.tuningsFor(run, config) : [];
     const f: Flight = {
       run, config, flag: new Int32Array(buf), slot, gpu: backend === 'webgpu', predicted: runCost(config, run.arch, diagnostics), t0: performance.now(),
       rows: [], lastRow: null, phase: 'train', stage: null, done: 0, total: 0, trainEnd: 0, stageT0: 0, scale: 1,
@@ -435,9 +474,23 @@ export class Scheduler {
     this.experimentChanged(run.experimentId);
     this.queueChanged();
     f.settled = slot.pool
-      .run({ config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf, backend, cpuFallback: choice !== null }, (m) => this.onMessage(f, m))
+      .run({
+        config, arch: run.arch, seed: run.seed, diagnostics, stopFlag: buf, backend, cpuFallback: choice !== null,
+        ...(gpuTunings.length > 0 ? { gpuTunings } : {}),
+      }, (m) => this.onMessage(f, m))
       .then((out) => this.finish(f, out, null), (err: unknown) => this.finish(f, null, err));
     return true;
+  }
+
+  /** The stored kernel tunings of a webgpu run's model shape and mini-batch (none when they cannot be read: the defaults). */
+  private tuningsFor(run: RunRecord, config: ExperimentConfig): RunGpuTuning[] {
+    const key: RunTuningKey = { arch: run.arch, D: config.D, H: config.H, layernorm: config.layernorm, batch: config.batch_size };
+    try {
+      return this.store.runTuningsFor(key);
+    } catch (err) {
+      this.warn(`reading the GPU kernel tunings of run ${run.id}: ${describeError(err)} (it uses the default kernel shape)`);
+      return [];
+    }
   }
 
   /** Start the WebGPU probe once; queued `auto` runs start when it answers. */
@@ -606,12 +659,19 @@ export class Scheduler {
   }
 
   private saveResult(f: Flight, output: RunUnitOutput): void {
-    const { arch: _a, seed: _s, backendNote, ...result } = output;
+    const { arch: _a, seed: _s, backendNote, kernelNote, ...result } = output;
     if (backendNote) {
       try {
         this.store.appendRunEvent(f.run.id, 'backend', backendNote, { requested: f.config.backend, backend: result.backend ?? 'cpu', reason: backendNote });
       } catch (err) {
         this.warn(`recording the backend of run ${f.run.id}: ${describeError(err)}`);
+      }
+    }
+    if (kernelNote) {
+      try {
+        this.store.appendRunEvent(f.run.id, 'kernel', kernelNote, { kernelShape: result.kernelShape ?? null, reason: kernelNote });
+      } catch (err) {
+        this.warn(`recording the kernel shape of run ${f.run.id}: ${describeError(err)}`);
       }
     }
     try {
@@ -716,6 +776,109 @@ export class Scheduler {
     this.scope?.delete(experimentId);
   }
 
+  // --- GPU kernel tuning -------------------------------------------------
+
+  /**
+   * Why a GPU kernel tuning cannot start now, or null when it can: this
+   * scheduler is closed, a tuning runs, runs of this scheduler are on the
+   * GPU, or the store has runs marked running on webgpu that this scheduler
+   * is not running (another process's: the app, `lw run`). tuneGpu refuses
+   * with the same words.
+   */
+  tuningRefusal(): string | null {
+    if (this.closed) return 'the workstation is closing: no GPU tuning starts';
+    if (this.tuning) return 'a GPU kernel tuning is running already: wait for it to end, or cancel it';
+    const onGpu = this.gpuActive;
+    if (onGpu > 0) {
+      return `${onGpu} run${onGpu === 1 ? ' is' : 's are'} using the GPU: tune when ${onGpu === 1 ? 'it has' : 'they have'} finished, or pause the queue`;
+    }
+    let elsewhere: number;
+    try {
+      elsewhere = this.store.listRunsByStatus('running', MAX_RUNNING_LISTED)
+        .filter((r) => r.backendUsed === 'webgpu' && !this.flights.has(r.id)).length;
+    } catch (err) {
+      return `cannot tell whether runs are using the GPU: ${describeError(err)}`;
+    }
+    if (elsewhere > 0) {
+      return `${elsewhere} run${elsewhere === 1 ? ' of another process (the app, lw run) is' : 's of other processes (the app, lw run) are'} using the GPU: `
+        + `tune when ${elsewhere === 1 ? 'it has' : 'they have'} finished, or pause ${elsewhere === 1 ? 'its' : 'their'} queue`;
+    }
+    return null;
+  }
+
+  /**
+   * Tune the GPU kernels (src-workers/tasks/gpu-tune.ts) on a pool worker's
+   * device, and store the fastest shape of every model shape measured
+   * (saveGpuTunings): a complete sweep's replaces the stored one of its key;
+   * a sweep cut short (a cancel, or the spent budget: complete false) is
+   * stored only where its key has no tuning yet. Refused (a rejection,
+   * nothing started) when tuningRefusal() says why. While it runs no webgpu
+   * run of this scheduler starts; when it ends in any way the queue goes on.
+   * Results from a software adapter are stored only when the request allows
+   * software (tests).
+   */
+  async tuneGpu(req: TuneGpuRequest, onProgress?: (p: TuneProgress) => void): Promise<TuneGpuResult> {
+    const refusal = this.tuningRefusal();
+    if (refusal !== null) throw new Error(refusal);
+    const buf = new SharedArrayBuffer(4);
+    const slot = this.slot;
+    const progress = (p: TuneProgress) => {
+      try {
+        onProgress?.(p);
+      } catch (err) {
+        this.warn(`tuning progress hook: ${describeError(err)}`);
+      }
+    };
+    let task: Promise<TuneGpuOutput>;
+    try {
+      task = slot.pool.tune(req, progress, buf);
+    } catch (err) {
+      task = Promise.reject(err);
+    }
+    this.tuning = { flag: new Int32Array(buf), settled: task.then(() => {}, () => {}) };
+    slot.active++;
+    try {
+      const output = await task;
+      return { ...output, stored: this.storeTunings(req, output) };
+    } finally {
+      this.tuning = null;
+      slot.active--;
+      this.retireIfIdle(slot);
+      this.pump();
+      this.checkIdle();
+    }
+  }
+
+  /** Ask the running tuning to stop after its current configuration; false when none runs. */
+  cancelGpuTuning(): boolean {
+    if (!this.tuning) return false;
+    Atomics.store(this.tuning.flag, 0, 1);
+    return true;
+  }
+
+  /** The measured best shapes as tunings of the output's adapter and batch (one per key: the fastest). */
+  private storeTunings(req: TuneGpuRequest, out: TuneGpuOutput): GpuTuningRecord[] {
+    if (out.fallback && req.allowSoftware !== true) {
+      this.warn(`the tuning ran on a software adapter (${out.adapter}): nothing stored`);
+      return [];
+    }
+    const byKey = new Map<string, NewGpuTuning>();
+    for (const r of out.results) {
+      if (r.best === null || r.stepMs === null) continue;
+      // a sweep cut short (a cancel, or the budget): its best is over part of the grid, never put over a stored one
+      if (r.complete === false && this.store.runTuningsFor({ arch: r.model.arch, D: r.model.D, H: r.model.H, layernorm: r.model.layernorm, batch: out.batch })
+        .some((t) => t.adapter === out.adapter)) continue;
+      const row: NewGpuTuning = {
+        adapter: out.adapter, arch: r.model.arch, D: r.model.D, H: r.model.H, layernorm: r.model.layernorm, batch: out.batch,
+        shape: { ...r.best }, stepMs: r.stepMs, defaultStepMs: r.defaultStepMs, T: out.T, tried: r.tried,
+      };
+      const key = JSON.stringify([row.arch, row.D, row.H, row.layernorm]);
+      const seen = byKey.get(key);
+      if (!seen || row.stepMs < seen.stepMs) byKey.set(key, row);
+    }
+    return byKey.size > 0 ? this.store.saveGpuTunings([...byKey.values()]) : [];
+  }
+
   // --- events -------------------------------------------------------------
 
   private statusChanged(runs: readonly RunRecord[]): void {
@@ -762,7 +925,9 @@ export class Scheduler {
       if (f.stop === null) f.stop = 'close';
       Atomics.store(f.flag, 0, 1);
     }
-    const all = () => Promise.all([...this.flights.values()].map((f) => f.settled));
+    if (this.tuning) Atomics.store(this.tuning.flag, 0, 1);
+    const tuned = this.tuning?.settled ?? Promise.resolve();
+    const all = () => Promise.all([...[...this.flights.values()].map((f) => f.settled), tuned]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([all(), new Promise<void>((r) => (timer = setTimeout(r, this.opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)))]);
     clearTimeout(timer);
@@ -790,6 +955,9 @@ function checkGpuRuns(n: number): number {
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_GPU_RUNS) throw new RangeError(`gpuRuns must be an integer from 1 to ${MAX_GPU_RUNS} (got ${n})`);
   return n;
 }
+
+/** the most running runs tuningRefusal reads from the store */
+const MAX_RUNNING_LISTED = 100_000;
 
 /** concurrent webgpu runs by default: each holds its own device and caches (about 2.5 GB for an LSTM at the paper size) */
 export const DEFAULT_GPU_RUNS = 4;

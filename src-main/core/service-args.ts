@@ -10,8 +10,11 @@ import {
   ApiError, MAX_RUN_RESULTS_BATCH, NOISE_LAB_LIMITS, type EstimateAlphaArg, type ExperimentFilter, type ExportFormat, type NoiseLabSweepArg,
   type StableDrawArg,
 } from '../../src-shared/api';
-import { ALPHA_METHODS, ARCH_NAMES, OPTIMIZER_NAMES, type AlphaMethod, type ConfigError } from '../../src-shared/config';
+import { ALPHA_METHODS, ARCH_NAMES, OPTIMIZER_NAMES, type AlphaMethod, type ArchName, type ConfigError } from '../../src-shared/config';
+import { TUNE_LIMITS } from '../../src-shared/gpu-tuning';
+import { PRESET_NAMES } from '../../src-shared/presets';
 import { MAX_LIST_LIMIT } from './store/experiments';
+import { MAX_ADAPTER_LENGTH } from './store/gpu-tunings';
 
 export const MAX_TEXT = 10_000;
 export const MAX_PATH = 4096;
@@ -373,4 +376,40 @@ export function checkNoiseLabSweepArg(arg: unknown): Required<NoiseLabSweepArg> 
   }
   a.done();
   return { alphas: alphas!, ns: ns!, seeds: seeds!, methods, scale, minSamples };
+}
+
+// ---------------------------------------------------------------------------
+// GPU kernel tuning (startGpuTuning, listGpuTunings)
+
+/** startGpuTuning's argument, checked (the configuration itself is the schema's business: the service resolves it). */
+export interface CheckedStartGpuTuningArg {
+  preset?: string;
+  config?: Record<string, unknown>;
+  models?: ArchName[];
+  budgetSeconds: number;
+  reps: number;
+}
+
+/** `{ preset?, config?, models?, budgetSeconds?, reps? }`; budget and reps default to TUNE_LIMITS' defaults */
+export function checkStartGpuTuningArg(arg: unknown): CheckedStartGpuTuningArg {
+  const a = new Args('startGpuTuning', arg, ['preset', 'config', 'models', 'budgetSeconds', 'reps'], true);
+  const preset = a.oneOf('preset', PRESET_NAMES);
+  const config = a.record('config');
+  const models = listOf(a, 'models', ARCH_NAMES.length, `architectures (${ARCH_NAMES.join(', ')})`,
+    (x) => ((ARCH_NAMES as readonly unknown[]).includes(x) ? (x as ArchName) : undefined), false);
+  const budgetSeconds = a.int('budgetSeconds', TUNE_LIMITS.budgetMin, TUNE_LIMITS.budgetMax) ?? TUNE_LIMITS.budgetDefault;
+  const reps = a.int('reps', TUNE_LIMITS.repsMin, TUNE_LIMITS.repsMax) ?? TUNE_LIMITS.repsDefault;
+  a.done();
+  return {
+    ...(preset !== undefined ? { preset } : {}), ...(config !== undefined ? { config } : {}), ...(models !== undefined ? { models } : {}),
+    budgetSeconds, reps,
+  };
+}
+
+/** `{ adapter? }` (optional) */
+export function checkListGpuTuningsArg(arg: unknown): { adapter?: string } {
+  const a = new Args('listGpuTunings', arg, ['adapter'], true);
+  const adapter = a.str('adapter', { nonEmpty: true, max: MAX_ADAPTER_LENGTH });
+  a.done();
+  return adapter !== undefined ? { adapter } : {};
 }

@@ -14,6 +14,15 @@
  * start at once (on the next tick, so subscribers attached right after
  * createService see every event).
  *
+ * GPU kernel tuning (startGpuTuning …): one at a time, in the background on
+ * the scheduler's pool (scheduler.tuneGpu; refused as scheduler.tuningRefusal
+ * says, GPU runs of other processes included); the service keeps its
+ * GpuTuningState (the latest one, until the next starts; its seq increases
+ * with every change) and sends it as 'gpu-tuning' events: at the start, at
+ * most every progressIntervalMs while it runs, and at once on a cancel and
+ * at the end. A software adapter is tuned only when the host
+ * runs with LW_TUNE_ALLOW_SOFTWARE=1 (tests on SwiftShader).
+ *
  * Every argument is validated (service-args.ts; configurations by the shared
  * schema); problems are ApiError('invalid', message, fields) and nothing is
  * stored. Store errors map to ApiError: validation → invalid, missing →
@@ -26,23 +35,26 @@ import {
   type ImportArg, type QueueState, type RunEstimate, type SystemInfo, type ValidateConfigResult,
 } from '../../src-shared/api';
 import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../src-shared/config';
+import { GPU_TUNING_PROGRESS_LINES, type GpuTuningState, type TuneGpuResult, type TuneProgress } from '../../src-shared/gpu-tuning';
 import { PRESET_NAMES } from '../../src-shared/presets';
 import type { ExperimentDetail, RunRecord } from '../../src-shared/results';
 import { cpuKernelName } from './cpu-kernels';
-import { describeWebGpu, webgpuProblem, type WebGpuProbe } from '../../src-workers/backends/select';
+import { describeWebGpu, tuningAdapter, webgpuProblem, type WebGpuProbe } from '../../src-workers/backends/select';
 import { probeWebGpu } from '../../src-workers/backends/webgpu/probe';
 import { createInteractivePool, noiseLabWorkerFileFor, type InteractivePool } from '../../src-workers/tasks/interactive-pool';
 import { estimateExperiment } from './estimate';
 import { EventBus } from './event-bus';
 import { HostRegistry, recoverInterruptedRuns } from './host-registry';
-import { MAX_GPU_RUNS, MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
+import { DEFAULT_PROGRESS_INTERVAL_MS, describeError, MAX_GPU_RUNS, MAX_WORKERS, RESUMABLE, Scheduler, summaryOf } from './scheduler';
 import {
-  Args, checkEstimateAlphaArg, checkGetRunResultArg, checkGetRunResultsArg, checkId, checkListArg, checkNoiseLabSweepArg, checkStableDrawArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT,
-  MAX_PATH,
+  Args, checkEstimateAlphaArg, checkGetRunResultArg, checkGetRunResultsArg, checkId, checkListArg, checkListGpuTuningsArg, checkNoiseLabSweepArg,
+  checkStableDrawArg, checkStartGpuTuningArg, EXPORT_FORMATS, MAX_EVENTS_LIMIT, MAX_PATH,
 } from './service-args';
 import {
   APP_VERSION, openStore, StoreError, StoreNotFoundError, StoreStateError, StoreValidationError, type Store,
 } from './store';
+import { KeyedThrottle } from './throttle';
+import { tuneRequestOf } from './tune-request';
 
 export interface ServiceOptions {
   /** open (and own) the store of this data directory; or */
@@ -73,6 +85,11 @@ export interface ServiceOptions {
   warn?: (message: string) => void;
   /** WebGPU adapter detection (default: probeWebGpu, cached per process; tests pass fakes) */
   webgpuProbe?: () => Promise<WebGpuProbe>;
+  /**
+   * GPU kernel tuning on a software adapter too (default: $LW_TUNE_ALLOW_SOFTWARE === '1').
+   * For tests on SwiftShader only: a software adapter's timings say nothing about a GPU.
+   */
+  allowSoftwareTuning?: boolean;
 }
 
 export interface Service {
@@ -181,6 +198,40 @@ export function createService(opts: ServiceOptions): Service {
     emit({ type: 'experiment-created', experiment: summaryOf(created) });
     if (start) scheduler.pump();
     return store.getExperiment(created.id) ?? created;
+  };
+
+  // GPU kernel tuning: one at a time (the scheduler's tuneGpu, in the background); its state is kept for the UI
+  const allowSoftware = opts.allowSoftwareTuning ?? process.env['LW_TUNE_ALLOW_SOFTWARE'] === '1';
+  const tuningEventMs = opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  type TuningCore = Omit<GpuTuningState, 'adapter' | 'unavailable'>;
+  let tuning: TuningCore = {
+    // from the clock, so a page left open across a restart of the host (which had published fewer states than
+    // milliseconds passed) takes this host's states as newer than the old one's
+    seq: Date.now(), active: false, startedAt: null, finishedAt: null, request: null, progress: [], perModel: [], result: null, error: null, cancelled: false, allowSoftware,
+  };
+  let tuningHost: Pick<GpuTuningState, 'adapter' | 'unavailable'> | null = null;
+  const tuningHostOf = async () => (tuningHost ??= tuningAdapter(await webgpuProbe(), allowSoftware));
+  const tuningSnapshot = (): GpuTuningState => ({
+    ...tuning, progress: [...tuning.progress], perModel: tuning.perModel.map((m) => ({ ...m })),
+    ...(tuningHost ?? { adapter: null, unavailable: 'the WebGPU adapter is not known yet' }),
+  });
+  const tuningEvents = new KeyedThrottle<0>(tuningEventMs);
+  /** a 'gpu-tuning' event now (force: a pending throttled one dropped), or at most one per progressIntervalMs (the latest state goes out) */
+  const emitTuning = (force: boolean): void => {
+    const fn = () => emit({ type: 'gpu-tuning', state: tuningSnapshot() });
+    if (force) tuningEvents.forget(0); // at once, and the next throttled one an interval after it
+    tuningEvents.run(0, fn);
+  };
+  /** the next state (seq + 1) */
+  const setTuning = (next: Omit<TuningCore, 'seq'>): void => {
+    tuning = { ...next, seq: tuning.seq + 1 };
+  };
+  const onTuneProgress = (p: TuneProgress): void => {
+    const progress = tuning.progress.length >= GPU_TUNING_PROGRESS_LINES ? tuning.progress.slice(1 - GPU_TUNING_PROGRESS_LINES) : tuning.progress;
+    progress.push(p);
+    const perModel = tuning.perModel.map((m) => (m.arch === p.arch ? { arch: m.arch, done: p.done, planned: p.planned } : m));
+    setTuning({ ...tuning, progress, perModel });
+    emitTuning(false);
   };
 
   const impl: Api = {
@@ -402,6 +453,71 @@ export function createService(opts: ServiceOptions): Service {
       };
     },
 
+    async startGpuTuning(arg) {
+      const a = checkStartGpuTuningArg(arg);
+      // the configuration as createExperiment resolves it (models given apart override its models, checked by the schema too)
+      const r = resolveConfig(a.preset ?? null, a.models ? { ...(a.config ?? {}), models: a.models } : a.config);
+      if (!r.ok) throw invalidConfig(r.errors);
+      const c = r.config;
+      const host = await tuningHostOf();
+      if (host.unavailable) throw new ApiError('conflict', host.unavailable);
+      if (tuning.active) throw new ApiError('conflict', 'a GPU kernel tuning is running already: wait for it to end, or cancel it');
+      // the scheduler's reasons (closing, a tuning, GPU runs here or in another process), asked before anything changes
+      const refusal = scheduler.tuningRefusal();
+      if (refusal !== null) throw new ApiError('conflict', refusal);
+      setTuning({
+        active: true, startedAt: Date.now(), finishedAt: null,
+        request: {
+          ...(a.preset !== undefined ? { preset: a.preset } : {}), models: [...c.models], D: c.D, H: c.H, layernorm: c.layernorm,
+          batch: c.batch_size, T: c.T, budgetSeconds: a.budgetSeconds, reps: a.reps,
+        },
+        progress: [], perModel: c.models.map((arch) => ({ arch, done: 0, planned: 0 })), result: null, error: null, cancelled: false, allowSoftware,
+      });
+      // started: whatever happens from here (even a rejection at once) is the tuning's outcome, never a conflict of this call
+      let run: Promise<TuneGpuResult>;
+      try {
+        run = scheduler.tuneGpu(tuneRequestOf(c, { budgetSeconds: a.budgetSeconds, reps: a.reps, allowSoftware }), onTuneProgress);
+      } catch (err) {
+        run = Promise.reject(err);
+      }
+      void run.then(
+        (result) => setTuning({ ...tuning, active: false, finishedAt: Date.now(), result, cancelled: tuning.cancelled || result.cancelled }),
+        (err: unknown) => setTuning({ ...tuning, active: false, finishedAt: Date.now(), error: describeError(err) }),
+      ).then(() => emitTuning(true));
+      emitTuning(true);
+      return tuningSnapshot();
+    },
+
+    async getGpuTuningState() {
+      await tuningHostOf();
+      return tuningSnapshot();
+    },
+
+    async cancelGpuTuning() {
+      await tuningHostOf();
+      if (tuning.active && !tuning.cancelled) {
+        scheduler.cancelGpuTuning();
+        setTuning({ ...tuning, cancelled: true });
+        emitTuning(true);
+      }
+      return tuningSnapshot();
+    },
+
+    async listGpuTunings(arg) {
+      return store.listGpuTunings(checkListGpuTuningsArg(arg));
+    },
+
+    async deleteGpuTuning(arg) {
+      const id = checkId('deleteGpuTuning', arg);
+      try {
+        store.deleteGpuTuning(id);
+      } catch (err) {
+        if (err instanceof StoreNotFoundError) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
     // noise lab (noise-lab-compute.ts): checked here, computed on the interactive pool's thread
     async sampleStable(arg) {
       return noiseLab('sampleStable', checkStableDrawArg(arg));
@@ -440,6 +556,8 @@ export function createService(opts: ServiceOptions): Service {
       if (closed) return;
       closed = true;
       clearImmediate(startTimer);
+      tuningEvents.clear();
+      if (tuning.active) scheduler.cancelGpuTuning();
       await Promise.all([
         scheduler.close(),
         interactive.destroy().catch((err: unknown) => warn(`closing the noise lab's worker: ${err instanceof Error ? err.message : String(err)}`)),

@@ -10,11 +10,14 @@
  *   webgpuProblem(probe)          → the refusal of an explicit `backend: webgpu`
  *                                   (field 'backend'), or null
  *   describeWebGpu(probe)         → the webgpu entry of SystemInfo.backends
+ *   tuningAdapter(probe, allow)   → whether the host can tune its GPU kernels
+ *                                   (service, lw tune): its adapter, or why not
  *
  * Software adapters (SwiftShader, lavapipe, WARP, …) are never picked by `auto`; an explicit
  * `webgpu` may use one (correctness tests, §7 of DESIGN). The `built`
  * parameters keep the rules of a version without the GPU kernels testable.
  */
+import type { GpuTuningState } from '../../src-shared/gpu-tuning';
 
 export type RequestedBackend = 'auto' | 'cpu' | 'webgpu';
 
@@ -114,4 +117,24 @@ export function describeWebGpu(probe: WebGpuProbe, built: boolean = WEBGPU_BACKE
     name: 'webgpu', available: built && probe.available, fallback: probe.fallback,
     description: `${parts.join(', ')}${usable}${notBuilt}`,
   };
+}
+
+/**
+ * Whether this host can tune its GPU kernels (GpuTuningState.adapter /
+ * unavailable): a hardware adapter can; none, or a software one unless
+ * `allowSoftware` (tests on SwiftShader), cannot, with the reason.
+ */
+export function tuningAdapter(probe: WebGpuProbe, allowSoftware: boolean): Pick<GpuTuningState, 'adapter' | 'unavailable'> {
+  if (!probe.available) {
+    return { adapter: null, unavailable: `no hardware WebGPU adapter (${describeWebGpu(probe).description.replace(/^WebGPU: /, '')}): runs use the CPU, nothing to tune` };
+  }
+  const label = adapterLabel(probe);
+  const software = isSoftwareAdapter(probe);
+  if (software && !allowSoftware) {
+    return {
+      adapter: { label, software },
+      unavailable: `no hardware WebGPU adapter: ${label} is a software adapter (its timings say nothing about a GPU, and runs use the CPU): nothing to tune`,
+    };
+  }
+  return { adapter: { label, software }, unavailable: null };
 }

@@ -246,6 +246,16 @@ function modelShape(cfg: ExperimentConfig, arch: ArchName): ModelShape {
   return { arch, D: cfg.D, H: cfg.H, layernorm: cfg.layernorm, constS: cfg.const_s };
 }
 
+/** The evaluation passes' batch of a run of `cfg` (at least the training batch; `evalBatch`: TrainOptions.evalBatch). */
+export function evaluationBatch(cfg: ExperimentConfig, evalBatch = EVAL_BATCH): number {
+  return Math.max(cfg.batch_size, Math.min(evalBatch, Math.max(trainEvalSize(cfg), valSetSize(cfg))));
+}
+
+/** The largest batch a run's model is made for (its maxBatch): the training or the evaluation batch. */
+export function modelMaxBatch(cfg: ExperimentConfig, evalBatch = EVAL_BATCH): number {
+  return Math.max(cfg.batch_size, evaluationBatch(cfg, evalBatch));
+}
+
 /** The hook's model, initialised as createInitialisedModel does, and plain Float32Array buffers. */
 async function setUpWith(
   hook: CreateModelHook, cfg: ExperimentConfig, arch: ArchName, initSeed: number, maxBatch: number, recordChunk: number,
@@ -279,8 +289,8 @@ export async function trainRun(
 
   const nTrainEval = trainEvalSize(cfg);
   const nVal = valSetSize(cfg);
-  const evalBatch = Math.max(bs, Math.min(opts.evalBatch ?? EVAL_BATCH, Math.max(nTrainEval, nVal)));
-  const maxBatch = Math.max(bs, evalBatch);
+  const evalBatch = evaluationBatch(cfg, opts.evalBatch);
+  const maxBatch = modelMaxBatch(cfg, opts.evalBatch);
   const recordChunk = Math.min(bs, N, GATE_RECORD_CHUNK);
 
   const seeds = runSeeds(seed);

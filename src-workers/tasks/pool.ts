@@ -5,6 +5,10 @@
  *
  * `workers: 0` runs units one after another on the calling thread (no pool),
  * for debugging and profiling.
+ *
+ * `tune` runs a GPU kernel tuning (src-workers/tasks/gpu-tune.ts) as the
+ * workers' named task 'tuneGpuTask' (run-unit.ts), with its progress over a
+ * MessagePort and its own stop flag, as units; in-process with `workers: 0`.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +16,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { useHeadlessNvidiaDriver } from '../backends/webgpu/nvidia-headless';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { RunGpuTuning, TuneGpuOutput, TuneGpuRequest, TuneProgress } from '../../src-shared/gpu-tuning';
 import type { ComputeBackend } from '../../src-shared/results';
-import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
+import type { ProgressMessage, RunUnitInput, RunUnitOutput, TuneGpuInput, TuneMessage } from './protocol';
+import type { TunerModule } from './run-unit';
 
 export interface UnitRequest {
   config: ExperimentConfig;
@@ -25,6 +31,8 @@ export interface UnitRequest {
   backend?: ComputeBackend;
   /** webgpu: run on the CPU when no GPU device or model can be had (`auto`) */
   cpuFallback?: boolean;
+  /** webgpu: the stored tunings of the run's model shape and mini-batch (every adapter's; the worker applies its device's) */
+  gpuTunings?: RunGpuTuning[];
   /**
    * this unit's own stop flag (Int32Array view, element 0 non-zero = stop), so
    * one unit can be cancelled alone; stop() sets it too while the unit is in
@@ -37,7 +45,16 @@ export interface RunPool {
   /** number of worker threads (0: in-process) */
   readonly threads: number;
   run(req: UnitRequest, onProgress?: (m: ProgressMessage) => void): Promise<RunUnitOutput>;
-  /** ask every running and queued unit to stop at its next mini-batch */
+  /**
+   * Tune the GPU kernels on a worker's device (its own thread; in-process
+   * with 0 threads): one progress call per configuration; a non-zero element
+   * 0 of `stopFlag` (Int32Array view) stops it after its current
+   * configuration, as stop() does. Rejects with the tuner's error (an
+   * invalid request: RangeError naming the field; a software adapter
+   * without allowSoftware; no device).
+   */
+  tune(req: TuneGpuRequest, onProgress?: (p: TuneProgress) => void, stopFlag?: SharedArrayBuffer): Promise<TuneGpuOutput>;
+  /** ask every running and queued unit (and tuning) to stop at its next mini-batch (configuration) */
   stop(): void;
   readonly stopped: boolean;
   destroy(): Promise<void>;
@@ -48,6 +65,8 @@ export interface RunPoolOptions {
   workers?: number;
   /** the worker entry (default: run-unit-worker.mjs beside this file; a bundle may pass its own) */
   filename?: string;
+  /** workers 0 only: the tuner module (default: gpu-tune.ts; tests pass fakes) */
+  loadTuner?: () => Promise<TunerModule>;
 }
 
 export const DEFAULT_WORKER_FILE = fileURLToPath(new URL('./run-unit-worker.mjs', import.meta.url));
@@ -72,6 +91,14 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
     Atomics.store(stopFlag, 0, 1);
     for (const f of ownFlags) Atomics.store(f, 0, 1);
   };
+  /** a tuning's own flag (given or new), set now when the pool is stopped, and set by stop() while it runs */
+  const tuneFlag = (given?: SharedArrayBuffer): { buf: SharedArrayBuffer; flag: Int32Array } => {
+    const buf = given ?? new SharedArrayBuffer(4);
+    const flag = new Int32Array(buf);
+    if (isStopped()) Atomics.store(flag, 0, 1);
+    ownFlags.add(flag);
+    return { buf, flag };
+  };
 
   if (threads === 0) {
     return {
@@ -85,7 +112,20 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
         }, {
           diagnostics: req.diagnostics ?? true, backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false,
           diagnosticsLoad: new Int32Array(diagnosticsLoad),
+          ...(req.gpuTunings ? { gpuTunings: req.gpuTunings } : {}),
         });
+      },
+      async tune(req, onProgress, given) {
+        const { runTuneGpu } = await import('./run-unit');
+        const { flag } = tuneFlag(given);
+        try {
+          return await runTuneGpu(req, {
+            ...(onProgress ? { progress: onProgress } : {}),
+            shouldStop: () => Atomics.load(flag, 0) !== 0,
+          }, opts.loadTuner);
+        } finally {
+          ownFlags.delete(flag);
+        }
       },
       stop,
       get stopped() {
@@ -125,6 +165,7 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
             config: req.config, arch: req.arch, seed: req.seed, diagnostics: req.diagnostics ?? true,
             backend: req.backend ?? 'cpu', cpuFallback: req.cpuFallback ?? false,
             port: port2, stopFlag: req.stopFlag ?? stopBuf, diagnosticsLoad,
+            ...(req.gpuTunings ? { gpuTunings: req.gpuTunings } : {}),
           } satisfies RunUnitInput,
           { transferList: [port2] },
         )) as RunUnitOutput;
@@ -135,6 +176,25 @@ export function createRunPool(opts: RunPoolOptions = {}): RunPool {
       } finally {
         port1.close();
         if (own) ownFlags.delete(own);
+      }
+    },
+    async tune(req, onProgress, given) {
+      const { port1, port2 } = new MessageChannel();
+      let ended!: () => void;
+      const endSeen = new Promise<void>((resolve) => (ended = resolve));
+      const { buf, flag } = tuneFlag(given);
+      port1.on('message', (m: TuneMessage) => {
+        if (m.type === 'end') ended();
+        else onProgress?.(m.progress);
+      });
+      try {
+        const out = (await pool.run({ req, port: port2, stopFlag: buf } satisfies TuneGpuInput, { name: 'tuneGpuTask', transferList: [port2] })) as TuneGpuOutput;
+        // the last progress line before the result (they travel on different channels)
+        await Promise.race([endSeen, new Promise((r) => setTimeout(r, 2000).unref())]);
+        return out;
+      } finally {
+        port1.close();
+        ownFlags.delete(flag);
       }
     },
     stop,

@@ -13,6 +13,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import type { RunGpuTuning, TuneGpuOutput, TuneGpuRequest, TuneProgress } from '../../src-shared/gpu-tuning';
 import type { ComputeBackend, LearningCurveRow, RunResult } from '../../src-shared/results';
 
 /** Diagnostics progress: `batch` (diagnostic batches done / total), then `lag` (lag statistics done / total). */
@@ -35,6 +36,12 @@ export interface RunUnitInput {
   backend?: ComputeBackend;
   /** webgpu: fall back to the CPU when no GPU device or model can be had (the run asked for `auto`) */
   cpuFallback?: boolean;
+  /**
+   * webgpu: the stored kernel tunings of the run's model shape and mini-batch,
+   * every adapter's (the store's runTuningsFor); the worker applies the one
+   * whose adapter is its device's (adapterLabel), else the backend's defaults
+   */
+  gpuTunings?: RunGpuTuning[];
   /** progress messages go here (transferred to the worker) */
   port?: MessagePort;
   /** Int32Array view of length >= 1; a non-zero element 0 asks the run to stop */
@@ -57,4 +64,36 @@ export interface RunUnitOutput extends RunResult {
   seed: number;
   /** why a webgpu run ran on the CPU instead (cpuFallback), for the run's log */
   backendNote?: string;
+  /** why a webgpu run did not use its adapter's stored tuning (the device refused that kernel shape), for the run's log */
+  kernelNote?: string;
+}
+
+// ---------------------------------------------------------------------------
+// The GPU kernel tuning task (pool task 'tuneGpuTask', src-workers/tasks/gpu-tune.ts)
+// ---------------------------------------------------------------------------
+
+/** What the tuning task reports as it goes, and when it stops measuring (gpu-tune.ts tuneGpu's hooks). */
+export interface TuneGpuHooks {
+  /**
+   * one call per configuration timed, refused or found timed already; a
+   * model shape whose sweep ended short of its planned count (the budget
+   * spent) gets a last line at the planned count saying why
+   */
+  progress?(p: TuneProgress): void;
+  /** asked between configurations: true stops the tuning (its output then says cancelled) */
+  shouldStop?(): boolean;
+}
+
+/** The tuner (gpu-tune.ts tuneGpu; tests put fakes in its place). */
+export type TuneGpuFn = (req: TuneGpuRequest, hooks?: TuneGpuHooks) => Promise<TuneGpuOutput>;
+
+/** Progress messages of a tuning on its MessagePort; `end` is the last. */
+export type TuneMessage = { type: 'progress'; progress: TuneProgress } | { type: 'end' };
+
+export interface TuneGpuInput {
+  req: TuneGpuRequest;
+  /** progress messages go here (transferred to the worker) */
+  port?: MessagePort;
+  /** Int32Array view of length >= 1; a non-zero element 0 stops the tuning after its current configuration */
+  stopFlag?: SharedArrayBuffer;
 }

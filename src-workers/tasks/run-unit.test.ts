@@ -5,14 +5,20 @@
  * backend's model (the same float32 arithmetic as the CPU unit, so the same
  * results bit for bit), names the adapter, and disposes the model; a unit
  * that gets no device fails with the reason, or, with cpuFallback (auto),
- * runs on the CPU and says why.
+ * runs on the CPU and says why. Kernel tunings: the stored tuning of the
+ * device's adapter is applied ('auto' unroll left out), another adapter's is
+ * ignored, and a tuned shape the device refuses (when the model is made, or
+ * its kernels' compilation once made) falls back to the defaults with a
+ * note; the output names the shape used and its source.
  */
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../../src-shared/config';
+import { kernelShapeOverrides } from '../../src-shared/gpu-tuning';
 import { presetConfig } from '../../src-shared/presets';
 import type { GpuContext } from '../backends/webgpu/types';
 import { diagnosticsThreadsFor, runUnit, type GpuBackendModule } from './run-unit';
 import { asyncCpuModel, type AsyncCpuModel } from './test/async-cpu-model';
+import { FAKE_ADAPTER, FAKE_DEFAULT_SHAPE, FAKE_MAX_WG, FAKE_UNCOMPILABLE_S, fakeTunedGpu } from './test/fake-tuning';
 
 const cfg: ExperimentConfig = {
   ...presetConfig('smoke'), Nseq_train: 16, Nseq_diag: 16, T: 24, lag_max: 12, task_lags: [2, 4], task_coeffs: [0.6, 0.5], epochs: 2,
@@ -93,6 +99,80 @@ describe('runUnit backends', () => {
     };
     await expect(runUnit(cfg, 'shared', 3, {}, { backend: 'webgpu', cpuFallback: true, loadGpu: async () => mod })).rejects.toThrow('device lost');
     expect(made[0]!.disposed).toBe(true);
+  });
+});
+
+describe('kernel tunings of a webgpu run', () => {
+  const tuned = { workgroupSize: 128, seqsPerWorkgroup: 2, unroll: 4 } as const;
+
+  it('the tuning of the device\'s adapter is the model\'s shape (source tuned); another adapter\'s is not looked at', async () => {
+    const gpu = fakeTunedGpu();
+    const gpuTunings = [
+      { adapter: 'NVIDIA H200', shape: { workgroupSize: 32, seqsPerWorkgroup: 8, unroll: 1 } },
+      { adapter: FAKE_ADAPTER, shape: tuned },
+    ];
+    const out = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings, diagnostics: false });
+    expect(gpu.asked).toEqual([tuned]);
+    expect([out.adapter, out.kernelShape, out.kernelNote]).toEqual([FAKE_ADAPTER, { ...tuned, source: 'tuned' }, undefined]);
+  });
+
+  it('unroll \'auto\' is left out of the model\'s tuning (the backend chooses per loop)', async () => {
+    const gpu = fakeTunedGpu();
+    const auto = { workgroupSize: 32, seqsPerWorkgroup: 4, unroll: 'auto' } as const;
+    expect(kernelShapeOverrides(auto)).toEqual({ workgroupSize: 32, seqsPerWorkgroup: 4 });
+    const out = await runUnit(cfg, 'const', 3, {}, {
+      backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: auto }], diagnostics: false,
+    });
+    expect(gpu.asked).toEqual([{ workgroupSize: 32, seqsPerWorkgroup: 4 }]);
+    expect(out.kernelShape).toEqual({ ...auto, source: 'tuned' });
+  });
+
+  it('only another adapter\'s tuning, or none: the defaults (source default), no note', async () => {
+    for (const gpuTunings of [[{ adapter: 'NVIDIA H200', shape: tuned }], [], undefined]) {
+      const gpu = fakeTunedGpu();
+      const out = await runUnit(cfg, 'diag', 3, {}, {
+        backend: 'webgpu', loadGpu: async () => gpu.module, diagnostics: false, ...(gpuTunings ? { gpuTunings } : {}),
+      });
+      expect(gpu.asked).toEqual([undefined]);
+      expect([out.kernelShape, out.kernelNote]).toEqual([{ ...FAKE_DEFAULT_SHAPE, source: 'default' }, undefined]);
+    }
+  });
+
+  it('a tuned shape the device refuses: the model is made with the defaults, a note says why, the run completes as the CPU\'s', async () => {
+    const gpu = fakeTunedGpu();
+    const stale = { workgroupSize: 1024, seqsPerWorkgroup: 2, unroll: 'auto' } as const;
+    const out = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: stale }] });
+    const ref = await runUnit(cfg, 'gru', 3);
+    expect(gpu.asked).toEqual([{ workgroupSize: 1024, seqsPerWorkgroup: 2 }, undefined]);
+    expect([out.backend, out.backendNote, out.kernelShape]).toEqual(['webgpu', undefined, { ...FAKE_DEFAULT_SHAPE, source: 'default' }]);
+    expect(out.kernelNote).toBe(`the stored kernel tuning for ${FAKE_ADAPTER} (S 2, WG 1024, unroll auto) was refused by the device `
+      + `(workgroupSize 1024 exceeds the device's ${FAKE_MAX_WG} invocations per workgroup): the default kernel shape is used`);
+    expect(out.diagnosticsStatus).toBe('done');
+    expect(out.curve).toEqual(ref.curve);
+  });
+
+  it('a tuned shape made but failing on the device (its kernels do not compile): that model is disposed, the defaults used with a note', async () => {
+    const gpu = fakeTunedGpu();
+    const broken = { workgroupSize: 64, seqsPerWorkgroup: FAKE_UNCOMPILABLE_S, unroll: 1 } as const;
+    const out = await runUnit(cfg, 'lstm', 3, {}, {
+      backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: broken }], diagnostics: false,
+    });
+    const ref = await runUnit(cfg, 'lstm', 3, {}, { diagnostics: false });
+    expect(gpu.asked).toEqual([{ ...broken }, undefined]);
+    expect(gpu.made.map((m) => [m.disposed, m.passes.forward > 0])).toEqual([[true, false], [true, true]]);
+    expect([out.backend, out.kernelShape]).toEqual(['webgpu', { ...FAKE_DEFAULT_SHAPE, source: 'default' }]);
+    expect(out.kernelNote).toBe(`the stored kernel tuning for ${FAKE_ADAPTER} (S ${FAKE_UNCOMPILABLE_S}, WG 64, unroll 1) failed on the device `
+      + '(WebGPU error: kernel lstm-forward-train failed to compile:): the default kernel shape is used');
+    expect(out.curve).toEqual(ref.curve);
+  });
+
+  it('the CPU, and a backend whose models do not report a shape: no kernel shape', async () => {
+    const cpu = await runUnit(cfg, 'const', 3, {}, { diagnostics: false, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: tuned }] });
+    expect('kernelShape' in cpu || 'kernelNote' in cpu).toBe(false);
+    const gpu = fakeGpu();
+    const out = await runUnit(cfg, 'const', 3, {}, { backend: 'webgpu', loadGpu: gpu.load, diagnostics: false, gpuTunings: [{ adapter: 'acme rdna9', shape: tuned }] });
+    expect(out.backend).toBe('webgpu');
+    expect('kernelShape' in out).toBe(false);
   });
 });
 

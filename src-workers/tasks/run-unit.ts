@@ -20,16 +20,37 @@
  * the run fails with the reason, or, with `cpuFallback` (the host chose
  * webgpu for `auto`), runs on the CPU and says why in `backendNote`. The
  * output names the backend used and the adapter.
+ *
+ * Kernel tunings (src-shared/gpu-tuning.ts): a webgpu run is handed the
+ * stored tunings of its model shape (every adapter's) and makes its model
+ * with the one of its device's adapter. When the device refuses that shape
+ * (a stale tuning: another driver, other limits) — createGpuModel throws, or
+ * its kernels fail to compile or their pipelines fail validation (the device
+ * is checked once the model is made, before training) — the model is made
+ * with the default shape instead and `kernelNote` says so, so a stale tuning
+ * does not fail the run. (A failure later in training, e.g. the device lost
+ * or out of memory, fails the run whatever its shape, as without a tuning.)
+ * The output's `kernelShape` is the shape the model used and whether it was
+ * tuned.
+ *
+ * `tuneGpuTask` is the pool's second task (piscina `name: 'tuneGpuTask'`):
+ * the kernel tuning of src-workers/tasks/gpu-tune.ts on the worker's device,
+ * imported only when a tuning runs (CPU workers never load dawn.node).
  */
 import { availableParallelism } from 'node:os';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
+import {
+  isKernelShape, kernelShapeLabel, kernelShapeOverrides, type RunGpuTuning, type RunKernelShape, type TuneGpuOutput, type TuneGpuRequest,
+} from '../../src-shared/gpu-tuning';
 import type { ComputeBackend, DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
 import { adapterLabel } from '../backends/select';
-import type { GpuContext, GpuModelFactory, GpuModelOptions } from '../backends/webgpu/types';
+import type { GpuContext, GpuModel, GpuModelFactory, GpuTuning } from '../backends/webgpu/types';
 import { trainRun, type CreateModelHook, type TrainResult } from '../engine/train';
 import { analyseRun } from './analyse-run';
 import { threadedLagExecutor } from './diagnostics-threads';
-import type { ProgressMessage, RunUnitInput, RunUnitOutput } from './protocol';
+import type {
+  ProgressMessage, RunUnitInput, RunUnitOutput, TuneGpuFn, TuneGpuHooks, TuneGpuInput, TuneMessage,
+} from './protocol';
 
 export interface RunUnitHooks {
   emit?(msg: ProgressMessage): void;
@@ -40,6 +61,12 @@ export interface RunUnitHooks {
 export interface GpuBackendModule {
   acquireGpu(): Promise<GpuContext>;
   createGpuModel: GpuModelFactory;
+  /**
+   * wait for the device and throw the first GPU error since the last call
+   * (compilation, validation: runtime.ts flush); a model made with a stored
+   * tuning is checked with it before training (absent: not checked)
+   */
+  flush?(ctx: GpuContext): Promise<void>;
 }
 
 export interface RunUnitOptions {
@@ -51,6 +78,8 @@ export interface RunUnitOptions {
   cpuFallback?: boolean;
   /** the GPU backend (default: a dynamic import of src-workers/backends/webgpu; tests pass others) */
   loadGpu?: () => Promise<GpuBackendModule>;
+  /** webgpu: the stored tunings of the run's model shape, every adapter's; the device's adapter's is applied */
+  gpuTunings?: readonly RunGpuTuning[];
   /**
    * Threads for the diagnostics' per-lag work of a run trained on the GPU
    * (diagnostics-threads.ts; default diagnosticsThreadsFor(the runs in their
@@ -103,22 +132,49 @@ export class GpuSetupError extends Error {}
 
 /** The GPU backend, loaded only by webgpu runs (dawn.node stays out of CPU workers). */
 export async function importGpuBackend(): Promise<GpuBackendModule> {
-  return import('../backends/webgpu/index');
+  const [{ acquireGpu, createGpuModel }, { flush }] = await Promise.all([import('../backends/webgpu/index'), import('../backends/webgpu/runtime')]);
+  return { acquireGpu, createGpuModel, flush };
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The shape a GPU model reports (model.tuning) with its source; null when the backend does not report one. */
+function kernelShapeOf(model: unknown, source: RunKernelShape['source']): RunKernelShape | null {
+  const t = (model as Partial<GpuModel>).tuning;
+  return isKernelShape(t) ? { workgroupSize: t.workgroupSize, seqsPerWorkgroup: t.seqsPerWorkgroup, unroll: t.unroll, source } : null;
+}
+
+/** What webgpuModelHook gives a run. */
+export interface WebgpuModelHook {
+  hook: CreateModelHook;
+  /** the adapter's label (adapterLabel) */
+  adapter: string;
+  /** the kernel shape of the last model the hook made and its source (null before one is made, or when the backend does not report it) */
+  readonly kernelShape: RunKernelShape | null;
+  /** why the adapter's stored tuning was not used (the device refused its shape), else undefined */
+  readonly kernelNote: string | undefined;
+}
+
 /**
  * The createModel hook of a webgpu run (the thread's device; GPU models), and
  * the adapter's name. Rejects with GpuSetupError when there is no device;
  * the hook rejects with one when a model cannot be made.
+ *
+ * `tuning` forces a kernel shape (benchmarks; a refusal fails). Otherwise the
+ * stored tuning of `tunings` whose adapter is this device's is applied
+ * (source 'tuned'); when the device refuses it (createGpuModel throws, or the
+ * device reports an error once the model is made: its kernels' compilation
+ * or pipeline validation, GpuBackendModule.flush), the model is made with
+ * the default shape (source 'default') and `kernelNote` says why. No tuning
+ * for this adapter: the defaults.
  */
 export async function webgpuModelHook(
   load: () => Promise<GpuBackendModule> = importGpuBackend,
-  tuning?: GpuModelOptions['tuning'],
-): Promise<{ hook: CreateModelHook; adapter: string }> {
+  tuning?: GpuTuning,
+  tunings?: readonly RunGpuTuning[],
+): Promise<WebgpuModelHook> {
   let mod: GpuBackendModule;
   let ctx: GpuContext;
   try {
@@ -128,14 +184,59 @@ export async function webgpuModelHook(
     throw new GpuSetupError(`no WebGPU device: ${message(err)}`);
   }
   const adapter = adapterLabel(ctx.adapter);
-  const hook: CreateModelHook = async (shape, o) => {
+  const stored = tuning ? undefined : tunings?.find((t) => t.adapter === adapter && isKernelShape(t.shape));
+  let kernelShape: RunKernelShape | null = null;
+  let kernelNote: string | undefined;
+  /**
+   * The model made with the stored tuning and checked on the device, or null
+   * when the device refused it (kernelNote then says why): a stale tuning
+   * (another driver, other limits) must not fail a run.
+   */
+  const tunedModel = async (shape: Parameters<CreateModelHook>[0], o: Parameters<CreateModelHook>[1], tuned: RunGpuTuning): Promise<GpuModel | null> => {
+    const refused = (what: string, err: unknown): null => {
+      kernelNote = `the stored kernel tuning for ${adapter} (${kernelShapeLabel(tuned.shape)}) ${what} (${message(err).split('\n')[0]}): `
+        + 'the default kernel shape is used';
+      return null;
+    };
+    let model: GpuModel;
     try {
-      return mod.createGpuModel(ctx, shape, tuning ? { ...o, tuning } : o);
+      model = mod.createGpuModel(ctx, shape, { ...o, tuning: kernelShapeOverrides(tuned.shape) });
+    } catch (err) {
+      return refused('was refused by the device', err);
+    }
+    // its kernels compiled and their pipelines validated on this device (else the device's error list says why)
+    try {
+      await mod.flush?.(ctx);
+    } catch (err) {
+      model.dispose();
+      return refused('failed on the device', err);
+    }
+    return model;
+  };
+  const hook: CreateModelHook = async (shape, o) => {
+    let model: GpuModel | null = null;
+    let source: RunKernelShape['source'] = 'default';
+    try {
+      if (stored) model = await tunedModel(shape, o, stored);
+      else if (tuning) model = mod.createGpuModel(ctx, shape, { ...o, tuning });
+      if (model) source = 'tuned';
+      model ??= mod.createGpuModel(ctx, shape, o);
     } catch (err) {
       throw new GpuSetupError(`the WebGPU model could not be made on ${adapter}: ${message(err)}`);
     }
+    kernelShape = kernelShapeOf(model, source);
+    return model;
   };
-  return { hook, adapter };
+  return {
+    hook,
+    adapter,
+    get kernelShape() {
+      return kernelShape;
+    },
+    get kernelNote() {
+      return kernelNote;
+    },
+  };
 }
 
 export async function runUnit(
@@ -152,13 +253,17 @@ export async function runUnit(
   let backend: ComputeBackend = 'cpu';
   let adapter: string | undefined;
   let backendNote: string | undefined;
+  let kernelShape: RunKernelShape | null = null;
+  let kernelNote: string | undefined;
   let res: TrainResult | null = null;
   if (opts.backend === 'webgpu') {
     try {
-      const gpu = await webgpuModelHook(opts.loadGpu);
+      const gpu = await webgpuModelHook(opts.loadGpu, undefined, opts.gpuTunings);
       res = await trainRun(config, arch, seed, { ...trainOpts, createModel: gpu.hook });
       backend = 'webgpu';
       adapter = gpu.adapter;
+      kernelShape = gpu.kernelShape;
+      kernelNote = gpu.kernelNote;
     } catch (err) {
       if (!(err instanceof GpuSetupError && opts.cpuFallback)) throw err;
       backendNote = `webgpu → cpu: ${err.message}`;
@@ -223,6 +328,8 @@ export async function runUnit(
     backend,
     ...(adapter !== undefined ? { adapter } : {}),
     ...(backendNote !== undefined ? { backendNote } : {}),
+    ...(kernelShape !== null ? { kernelShape } : {}),
+    ...(kernelNote !== undefined ? { kernelNote } : {}),
   };
 }
 
@@ -241,6 +348,7 @@ export function createRunUnitTask(opts: Pick<RunUnitOptions, 'loadGpu'> = {}): (
       }, {
         ...opts, diagnostics: input.diagnostics ?? true, backend: input.backend ?? 'cpu', cpuFallback: input.cpuFallback ?? false,
         ...(input.diagnosticsLoad ? { diagnosticsLoad: new Int32Array(input.diagnosticsLoad) } : {}),
+        ...(input.gpuTunings ? { gpuTunings: input.gpuTunings } : {}),
       });
     } finally {
       port?.postMessage({ type: 'end', arch: input.arch, seed: input.seed } satisfies ProgressMessage);
@@ -252,3 +360,48 @@ export function createRunUnitTask(opts: Pick<RunUnitOptions, 'loadGpu'> = {}): (
 /** piscina entry point */
 const runUnitTask = createRunUnitTask();
 export default runUnitTask;
+
+// ---------------------------------------------------------------------------
+// The GPU kernel tuning task
+// ---------------------------------------------------------------------------
+
+/** What the tuning task needs: gpu-tune.ts (tests pass fakes). */
+export interface TunerModule {
+  tuneGpu: TuneGpuFn;
+}
+
+/** The tuner, loaded only when a tuning runs (it loads the GPU backend). */
+export async function importTuner(): Promise<TunerModule> {
+  return import('./gpu-tune');
+}
+
+/** Tune on this thread's device (the pool's in-process mode, and the body of tuneGpuTask). */
+export async function runTuneGpu(req: TuneGpuRequest, hooks: TuneGpuHooks = {}, load: () => Promise<TunerModule> = importTuner): Promise<TuneGpuOutput> {
+  const { tuneGpu } = await load();
+  return tuneGpu(req, hooks);
+}
+
+/**
+ * The piscina entry of a tuning (`pool.run(input, { name: 'tuneGpuTask' })`):
+ * progress over the task's MessagePort, its stop flag polled between
+ * configurations. `createTuneGpuTask({ loadTuner })` lets a test worker put
+ * another tuner in place of gpu-tune.ts.
+ */
+export function createTuneGpuTask(opts: { loadTuner?: () => Promise<TunerModule> } = {}): (input: TuneGpuInput) => Promise<TuneGpuOutput> {
+  return async (input) => {
+    const flag = input.stopFlag ? new Int32Array(input.stopFlag) : null;
+    const port = input.port;
+    try {
+      return await runTuneGpu(input.req, {
+        ...(port ? { progress: (p) => port.postMessage({ type: 'progress', progress: { ...p } } satisfies TuneMessage) } : {}),
+        ...(flag ? { shouldStop: () => Atomics.load(flag, 0) !== 0 } : {}),
+      }, opts.loadTuner);
+    } finally {
+      port?.postMessage({ type: 'end' } satisfies TuneMessage);
+      port?.close();
+    }
+  };
+}
+
+/** piscina named task: a GPU kernel tuning */
+export const tuneGpuTask = createTuneGpuTask();

@@ -67,6 +67,16 @@ describe('machineInfo', () => {
     expect(lines[1]).toBe('CPU             16 cores, kernels wasm-simd-f32; one run per worker thread');
     expect(lines[5]).toBe('data directory  /data/lw (option)');
   });
+
+  it('the GPU tunings stored for the adapter (lw tune), when it is usable', () => {
+    const m = machineInfo(hardware, { ...env, gpuTunings: 3 });
+    expect(m.gpuTunings).toBe(3);
+    expect(formatMachineInfo(m, hardware)).toContain('GPU tunings     3 stored for this adapter (webgpu runs of their shapes use them; lw tune --list)');
+    expect(formatMachineInfo(machineInfo(hardware, { ...env, gpuTunings: 0 }), hardware)).toContain('GPU tunings     0 stored for this adapter (lw tune makes them)');
+    // no usable adapter: no line (nothing could use a tuning)
+    expect(machineInfo(none, { ...env, gpuTunings: 3 }).gpuTunings).toBeNull();
+    expect(formatMachineInfo(machineInfo(none, env), none).some((l) => l.startsWith('GPU tunings'))).toBe(false);
+  });
 });
 
 describe('lw info (this machine)', () => {

@@ -4,7 +4,8 @@
  * why?" (issue 6: auto falls back to the CPU with a reason): the CPU cores
  * and kernel set, the WebGPU adapter the workers would get (hardware or
  * software), what `backend: auto` resolves to here and why, whether an
- * explicit `backend: webgpu` would be accepted, and the data directory.
+ * explicit `backend: webgpu` would be accepted, how many GPU kernel tunings
+ * (`lw tune`) are stored for that adapter, and the data directory.
  *
  * The adapter is probed the way the scheduler does it (a short-lived child
  * process, src-workers/backends/webgpu/probe.ts), with the same Vulkan loader
@@ -12,12 +13,15 @@
  */
 import { availableParallelism, arch as cpuArch, platform } from 'node:os';
 import type { Command } from 'commander';
-import { adapterFound, describeWebGpu, isSoftwareAdapter, selectBackend, webgpuProblem, type WebGpuProbe } from '../../../src-workers/backends/select';
+import {
+  adapterFound, adapterLabel, describeWebGpu, isSoftwareAdapter, selectBackend, webgpuProblem, type WebGpuProbe,
+} from '../../../src-workers/backends/select';
 import { useHeadlessNvidiaDriver } from '../../../src-workers/backends/webgpu/nvidia-headless';
 import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
 import { cpuKernelName } from '../../core/cpu-kernels';
 import { DEFAULT_GPU_RUNS } from '../../core/scheduler';
 import { resolveDataDir } from '../../core/store';
+import { storedTuningsCount } from '../stored-tunings';
 import type { CliIO } from '../io';
 import { EXIT_OK } from './run';
 
@@ -51,6 +55,8 @@ export interface MachineInfo {
    * display: NVIDIA's EGL library in place of its GLX one, nvidia-headless.ts)
    */
   vulkan: { drivers: string | null; headlessNvidia: boolean };
+  /** GPU kernel tunings stored for this adapter in the data directory (lw tune); null: no usable adapter, or the database cannot be read as is */
+  gpuTunings: number | null;
   dataDir: string;
   dataDirSource: string;
 }
@@ -61,6 +67,7 @@ export function machineInfo(
   env: {
     version: string; node: string; platform: string; cores: number; cpuKernels: string; dataDir: string; dataDirSource: string;
     vulkan?: MachineInfo['vulkan'];
+    gpuTunings?: number | null;
   },
 ): MachineInfo {
   const auto = selectBackend('auto', probe);
@@ -83,6 +90,7 @@ export function machineInfo(
     explicitWebgpu: webgpuProblem(probe)?.message ?? null,
     defaultGpuRuns: DEFAULT_GPU_RUNS,
     vulkan: env.vulkan ?? { drivers: null, headlessNvidia: false },
+    gpuTunings: probe.available ? (env.gpuTunings ?? null) : null,
     dataDir: env.dataDir,
     dataDirSource: env.dataDirSource,
   };
@@ -103,6 +111,9 @@ export function formatMachineInfo(m: MachineInfo, probe: WebGpuProbe): string[] 
     ...(m.vulkan.headlessNvidia
       ? [row('Vulkan', `NVIDIA through its EGL library (no display: its GLX manifest creates no Vulkan instance); VK_DRIVER_FILES=${m.vulkan.drivers}`)]
       : m.vulkan.drivers !== null ? [row('Vulkan', `VK_DRIVER_FILES=${m.vulkan.drivers}`)] : []),
+    ...(m.gpuTunings !== null
+      ? [row('GPU tunings', `${m.gpuTunings} stored for this adapter${m.gpuTunings > 0 ? ' (webgpu runs of their shapes use them; lw tune --list)' : ' (lw tune makes them)'}`)]
+      : []),
     row('data directory', `${m.dataDir} (${m.dataDirSource})`),
   ];
 }
@@ -126,6 +137,7 @@ export function register(program: Command, io: CliIO, version: string): void {
         dataDir: dd.dir,
         dataDirSource: dd.source,
         vulkan: { drivers: process.env['VK_DRIVER_FILES'] ?? null, headlessNvidia: headless !== null },
+        gpuTunings: probe.available ? storedTuningsCount(dd.dir, adapterLabel(probe)) : null,
       });
       if (opts.json) io.out(JSON.stringify(m, null, 2));
       else for (const l of formatMachineInfo(m, probe)) io.out(l);

@@ -167,7 +167,7 @@ describe('lw run: configuration precedence preset < config file < flags', () => 
     expect((await dry('--preset', 'smoke')).out).toMatch(/^runs\/\d{8}-\d{6}$/);
   });
   it('the program has every command', () => {
-    expect(createProgram(memoryIO()).commands.map((c) => c.name()).sort()).toEqual(['estimate-alpha', 'export', 'import', 'info', 'list', 'resume', 'run', 'sample-stable', 'serve', 'theory']);
+    expect(createProgram(memoryIO()).commands.map((c) => c.name()).sort()).toEqual(['estimate-alpha', 'export', 'import', 'info', 'list', 'resume', 'run', 'sample-stable', 'serve', 'theory', 'tune']);
   });
   it('the registered commands write through the same IO and exit 2 on bad options', async () => {
     // exponential decay (SCIENCE.md §6): H_N = τ (log(c f0/(εσ)) + (1/κ) log N), κ = α/(α-1)

@@ -9,7 +9,7 @@
  *
  *   experiment.csv         field,value: id, name, tags, notes, preset, app_version, created_at, …
  *   config.csv             argument,value (cli_args.csv of every seed)
- *   runs.csv               one row per run: status, backend asked and used, adapter, kernels, timings, error …
+ *   runs.csv               one row per run: status, backend asked and used, adapter, kernels, GPU kernel shape, timings, error …
  *   learning_curve.csv     run columns + epoch,train_loss,train_acc,val_loss,val_acc
  *   gate_stats.csv         run columns + epoch,metric,value
  *   summary.csv            run columns + the <model>_summary.csv columns
@@ -46,6 +46,8 @@ export const RUN_COLUMNS = ['experiment_id', 'run_id', 'arch', 'seed'] as const;
 export const RUNS_TABLE_COLUMNS = [
   ...RUN_COLUMNS, 'index', 'status', 'backend', 'backend_used', 'adapter', 'kernels', 'attempts', 'created_at', 'started_at', 'finished_at', 'wall_ms',
   'train_ms', 'diagnostics_ms', 'epochs', 'diverged', 'diverged_epoch', 'cancelled', 'diagnostics_status', 'has_result', 'error',
+  // webgpu runs: the kernel shape the model used and whether it was a stored tuning ('tuned') or the defaults ('default'); empty on the CPU
+  'kernel_workgroup_size', 'kernel_seqs_per_workgroup', 'kernel_unroll', 'kernel_shape_source',
 ] as const;
 
 export const ENVELOPE_FIT_COLUMNS = ['exp_a', 'exp_b', 'exp_r2', 'exp_tau_env', 'power_c', 'power_d', 'power_r2', 'log_e', 'log_g', 'log_r2', 'best'] as const;
@@ -92,10 +94,12 @@ function runsTable(b: ExportBundle): string {
   return csvText(RUNS_TABLE_COLUMNS, b.runs.map((r) => {
     const x = r.record;
     const res = r.result;
+    const k = x.kernelShape ?? res?.kernelShape ?? null;
     return [
       ...runCells(r), x.index, x.status, x.backend, x.backendUsed ?? '', x.adapter ?? '', x.kernels ?? '', x.attempts, iso(x.createdAt), iso(x.startedAt), iso(x.finishedAt),
       x.wallMs, x.trainMs, x.diagnosticsMs, res ? res.curve.length : x.epochsDone, res?.diverged, res?.divergedEpoch,
       res?.cancelled, res ? (res.diagnostics ? 'done' : (res.diagnosticsStatus ?? 'skipped')) : '', x.hasResult, x.error ?? '',
+      k?.workgroupSize ?? '', k?.seqsPerWorkgroup ?? '', k?.unroll ?? '', k?.source ?? '',
     ];
   }));
 }

@@ -13,3 +13,6 @@ export type { CreateExperimentOptions, ExperimentFilter, ListExperimentsOptions,
 export type { SetRunStatusOptions } from './runs';
 export { validateRunResult, type SaveRunResultOptions } from './results';
 export { IMPORTED_RUN_STATUSES, type ImportExperimentSpec, type ImportedRun, type ImportedRunEvent } from './imports';
+export {
+  isRunKernelShape, kernelShapeFromJson, kernelShapeJson, MAX_ADAPTER_LENGTH, type GpuTuningFilter, type NewGpuTuning, type RunTuningKey,
+} from './gpu-tunings';

@@ -7,9 +7,10 @@
  * float64 BLOBs (numbers.ts). Row order is kept (idx columns). Canonical
  * forms on the way back: `diagnostics` is null when none were stored, and the
  * optional fields (trainMs, diagnosticsMs, diagnosticsStatus,
- * diagnosticsError, backend, adapter) are absent when they were. The backend
- * and adapter are the run's `backend_used` and `adapter` columns (migration
- * 0003), also set when the run starts.
+ * diagnosticsError, backend, adapter, kernelShape) are absent when they were.
+ * The backend and adapter are the run's `backend_used` and `adapter` columns
+ * (migration 0003), also set when the run starts; the kernel shape of a webgpu
+ * run is `kernel_shape` (JSON, migration 0004), set with the result only.
  */
 import {
   COMPUTE_BACKENDS, statusOfResult,
@@ -18,6 +19,7 @@ import {
 } from '../../../src-shared/results';
 import type { StoreContext } from './context';
 import { StoreValidationError, type FieldError } from './errors';
+import { isRunKernelShape, kernelShapeFromJson, kernelShapeJson } from './gpu-tunings';
 import { blobToF64, boolIn, boolOut, f64ToBlob, numIn, numOut, optIn } from './numbers';
 import { applyStatus, checkCurveRows, getRun, insertCurveRows, requireRun } from './runs';
 
@@ -89,6 +91,17 @@ function show(v: unknown): string {
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (v instanceof Float64Array) return `a Float64Array of ${v.length}`;
   return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
+}
+
+/** a small object as JSON (what was wrong in it), else as show() says */
+function showJson(v: unknown): string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return show(v);
+  try {
+    const j = JSON.stringify(v);
+    return j.length > 200 ? `${j.slice(0, 200)}…` : j;
+  } catch {
+    return show(v);
+  }
 }
 
 function checkDiagnostics(c: Checker, d: unknown, p: string): void {
@@ -166,6 +179,13 @@ export function validateRunResult(result: unknown): FieldError[] {
   if (r.diagnosticsError !== undefined) c.str(r.diagnosticsError, 'diagnosticsError');
   if (r.backend !== undefined) c.oneOf(r.backend, 'backend', COMPUTE_BACKENDS);
   if (r.adapter !== undefined) c.str(r.adapter, 'adapter');
+  if (r.kernelShape !== undefined && !isRunKernelShape(r.kernelShape)) {
+    c.push({
+      field: 'kernelShape',
+      message: 'kernelShape must be {workgroupSize: a power of two from 1 to 1024, seqsPerWorkgroup: an integer from 1 to 1024, '
+        + `unroll: an integer from 1 to 32 or 'auto', source: 'tuned' or 'default'} (got ${showJson(r.kernelShape)})`,
+    });
+  }
   if (r.diagnostics !== undefined && r.diagnostics !== null) checkDiagnostics(c, r.diagnostics, 'diagnostics');
   return c.errors.slice(0, MAX_ERRORS);
 }
@@ -243,7 +263,8 @@ export function saveRunResult(ctx: StoreContext, runId: number, result: RunResul
  * the run; no status change. Runs inside the caller's transaction. An unknown
  * wall time (NaN, imported runs) is stored as NULL; an empty kernel name too.
  * A result that names its backend replaces the run's backend_used and adapter
- * (one that does not leaves them as they are).
+ * (one that does not leaves them as they are); its kernel shape replaces the
+ * run's (absent: NULL).
  */
 export function writeResultRows(ctx: StoreContext, runId: number, result: RunResult): void {
   for (const t of RESULT_TABLES) ctx.sql(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
@@ -253,10 +274,11 @@ export function writeResultRows(ctx: StoreContext, runId: number, result: RunRes
   const d = result.diagnostics ?? null;
   if (d) insertDiagnostics(ctx, runId, d);
   ctx.sql(`UPDATE runs SET kernels = ?, wall_ms = ?, train_ms = ?, diagnostics_ms = ?, result_saved_at = ?, diverged = ?,
-      diverged_epoch = ?, cancelled = ?, diagnostics_status = ?, diagnostics_error = ?, diagnostics_batch_size = ?
-    WHERE id = ?`).run(result.kernelsName === '' ? null : result.kernelsName, optIn(result.wallMs), optIn(result.trainMs),
+      diverged_epoch = ?, cancelled = ?, diagnostics_status = ?, diagnostics_error = ?, diagnostics_batch_size = ?,
+      kernel_shape = ? WHERE id = ?`).run(result.kernelsName === '' ? null : result.kernelsName, optIn(result.wallMs), optIn(result.trainMs),
     optIn(result.diagnosticsMs), ctx.now(), boolIn(result.diverged), result.divergedEpoch, boolIn(result.cancelled),
-    result.diagnosticsStatus ?? null, result.diagnosticsError ?? null, d ? d.batchSize : null, runId);
+    result.diagnosticsStatus ?? null, result.diagnosticsError ?? null, d ? d.batchSize : null,
+    result.kernelShape !== undefined ? kernelShapeJson(result.kernelShape) : null, runId);
   if (result.backend !== undefined) {
     ctx.sql('UPDATE runs SET backend_used = ?, adapter = ? WHERE id = ?').run(result.backend, result.adapter ?? null, runId);
   }
@@ -280,6 +302,7 @@ interface ResultRow {
   diagnostics_batch_size: number | null;
   backend_used: string | null;
   adapter: string | null;
+  kernel_shape: string | null;
 }
 
 type Num = number | null;
@@ -356,7 +379,7 @@ export function getRunResult(ctx: StoreContext, runId: number, opts: GetRunResul
   return ctx.db.transaction(() => {
     requireRun(ctx, runId);
     const r = ctx.sql<ResultRow>(`SELECT kernels, wall_ms, train_ms, diagnostics_ms, result_saved_at, diverged, diverged_epoch,
-        cancelled, diagnostics_status, diagnostics_error, diagnostics_batch_size, backend_used, adapter FROM runs WHERE id = ?`).get(runId)!;
+        cancelled, diagnostics_status, diagnostics_error, diagnostics_batch_size, backend_used, adapter, kernel_shape FROM runs WHERE id = ?`).get(runId)!;
     if (r.result_saved_at === null) return null;
     const withCurves = opts.curves ?? true;
     const curve = !withCurves ? [] : (ctx.rawSql('SELECT epoch, train_loss, train_acc, val_loss, val_acc FROM learning_curve WHERE run_id = ? ORDER BY epoch')
@@ -381,6 +404,8 @@ export function getRunResult(ctx: StoreContext, runId: number, opts: GetRunResul
     if (r.diagnostics_error !== null) out.diagnosticsError = r.diagnostics_error;
     if (r.backend_used !== null) out.backend = r.backend_used as ComputeBackend;
     if (r.adapter !== null) out.adapter = r.adapter;
+    const shape = kernelShapeFromJson(r.kernel_shape);
+    if (shape !== null) out.kernelShape = shape;
     return out;
   })();
 }

@@ -17,6 +17,7 @@ import {
 } from '../../../src-shared/results';
 import type { StoreContext } from './context';
 import { StoreNotFoundError, StoreStateError, StoreValidationError, type FieldError } from './errors';
+import { kernelShapeFromJson } from './gpu-tunings';
 import { numIn } from './numbers';
 
 interface RunRow {
@@ -42,11 +43,12 @@ interface RunRow {
   source: string | null;
   backend_used: string | null;
   adapter: string | null;
+  kernel_shape: string | null;
 }
 
 const RUN_SELECT = `SELECT r.id, r.experiment_id, r.idx, r.arch, r.seed, r.status, r.backend, r.kernels, r.attempts,
   r.created_at, r.started_at, r.finished_at, r.wall_ms, r.train_ms, r.diagnostics_ms, r.error, r.result_saved_at,
-  r.imported, r.source, r.backend_used, r.adapter, (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
+  r.imported, r.source, r.backend_used, r.adapter, r.kernel_shape, (SELECT count(*) FROM learning_curve c WHERE c.run_id = r.id) AS epochs_done
   FROM runs r`;
 
 const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -75,6 +77,7 @@ function toRecord(r: RunRow): RunRecord {
     source: r.source,
     backendUsed: r.backend_used as RunRecord['backendUsed'],
     adapter: r.adapter,
+    kernelShape: kernelShapeFromJson(r.kernel_shape),
   };
 }
 

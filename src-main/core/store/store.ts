@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { GpuTuningRecord, RunGpuTuning } from '../../../src-shared/gpu-tuning';
 import type {
   ExperimentDetail, LearningCurveRow, RunEvent, RunRecord, RunResult, RunStatus,
 } from '../../../src-shared/results';
@@ -23,6 +24,9 @@ import {
   createExperiment, deleteExperiment, getExperiment, listExperiments, renameExperiment, setExperimentNotes,
   setExperimentTags, type CreateExperimentOptions, type ExperimentList, type ListExperimentsOptions,
 } from './experiments';
+import {
+  deleteGpuTuning, listGpuTunings, runTuningsFor, saveGpuTunings, type GpuTuningFilter, type NewGpuTuning, type RunTuningKey,
+} from './gpu-tunings';
 import { importExperiment, type ImportExperimentSpec } from './imports';
 import { getRunResult, saveRunResult, type GetRunResultOptions, type SaveRunResultOptions } from './results';
 import {
@@ -150,6 +154,33 @@ export class Store {
 
   getRunResult(runId: number, opts: GetRunResultOptions = {}): RunResult | null {
     return getRunResult(this.ctx, runId, opts);
+  }
+
+  // --- GPU kernel tunings (gpu-tunings.ts) -------------------------------
+
+  /** Stored tunings matching the filter (AND), ordered by adapter, arch, D, H, batch. */
+  listGpuTunings(filter: GpuTuningFilter = {}): GpuTuningRecord[] {
+    return listGpuTunings(this.ctx, filter);
+  }
+
+  /**
+   * Store measured tunings in one transaction, each replacing the stored one of
+   * its key (adapter, arch, D, H, layernorm, batch); validated first
+   * (StoreValidationError naming `rows[i].field`, nothing stored). Returns the
+   * stored records in the order given.
+   */
+  saveGpuTunings(rows: readonly NewGpuTuning[]): GpuTuningRecord[] {
+    return saveGpuTunings(this.ctx, rows);
+  }
+
+  /** Forget a stored tuning (StoreNotFoundError when there is none with that id). */
+  deleteGpuTuning(id: number): void {
+    deleteGpuTuning(this.ctx, id);
+  }
+
+  /** Every adapter's tuning for a run of this model shape and mini-batch (the worker applies its device's). */
+  runTuningsFor(key: RunTuningKey): RunGpuTuning[] {
+    return runTuningsFor(this.ctx, key);
   }
 }
 

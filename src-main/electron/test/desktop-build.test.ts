@@ -6,7 +6,8 @@
  *  - the preload is one CommonJS script that requires only 'electron' (a
  *    sandboxed preload can be nothing else) and exposes exactly window.lw;
  *  - the pool workers' bundles (runs, noise lab) never load the main bundle or
- *    Electron; the service finds the noise-lab worker beside the run worker,
+ *    Electron; the run worker exports the named task tuneGpuTask (GPU kernel
+ *    tuning), which reaches the tuner; the service finds the noise-lab worker beside the run worker,
  *    and it computes what the sources compute;
  *  - file-relative URLs of the sources (migrations, package.json) still name
  *    the same files from out/main;
@@ -20,6 +21,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src-shared/config';
@@ -133,6 +135,15 @@ describe('electron-vite build', () => {
     expect(seen.has('main.js')).toBe(false);
     expect([...bare].filter((s) => s === 'electron' || s.startsWith('electron/'))).toEqual([]);
     expect(read('main/main.js')).toMatch(/from ["']electron["']/);
+  });
+
+  it('the built run worker exports the pool\'s named task tuneGpuTask, which reaches the tuner (an invalid request refused before any device)', async () => {
+    const mod = (await import(pathToFileURL(join(out, 'main', 'run-unit-worker.js')).href)) as { default: unknown; tuneGpuTask: unknown };
+    expect(typeof mod.default).toBe('function');
+    expect(typeof mod.tuneGpuTask).toBe('function');
+    const task = mod.tuneGpuTask as (input: { req: unknown }) => Promise<unknown>;
+    await expect(task({ req: { models: [{ arch: 'gru', D: 1, H: 8, layernorm: true, constS: 0.05 }], batch: 4, T: 8, budgetSeconds: 5, reps: 1 } }))
+      .rejects.toThrow('budgetSeconds must be an integer from 10 to 3600 (got 5)');
   });
 
   it('the service finds the built noise-lab worker beside the run worker, and it computes what the sources do', async () => {

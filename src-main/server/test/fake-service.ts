@@ -5,6 +5,7 @@
  */
 import { ApiError, type Api, type ApiEvent, type ExportedFile, type QueueState } from '../../../src-shared/api';
 import { DEFAULT_CONFIG } from '../../../src-shared/config';
+import type { GpuTuningState } from '../../../src-shared/gpu-tuning';
 import type { ExperimentDetail, RunRecord, RunResult } from '../../../src-shared/results';
 import type { WebHostService } from '../web-host';
 
@@ -60,6 +61,11 @@ export function createFakeService(): FakeService {
     bytes: new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0x0a, 0x00, 0xff]),
   };
   const rec = (method: string, arg: unknown) => void calls.push({ method, arg });
+  // seq increases with every state published, as the service's
+  let tuning: GpuTuningState = {
+    seq: 1, active: false, startedAt: null, finishedAt: null, request: null, progress: [], perModel: [], result: null, error: null, cancelled: false,
+    allowSoftware: false, adapter: null, unavailable: 'no hardware WebGPU adapter: runs use the CPU, nothing to tune',
+  };
 
   const api: Api = {
     async listExperiments(arg) { rec('listExperiments', arg); return { items: [], total: 0 }; },
@@ -115,6 +121,22 @@ export function createFakeService(): FakeService {
         backends: [{ name: 'cpu', available: true, description: 'typed arrays' }], platform: 'linux', node: 'v20',
       };
     },
+    async startGpuTuning(arg) {
+      rec('startGpuTuning', arg);
+      if (arg.preset === 'paper') throw new ApiError('conflict', tuning.unavailable!);
+      tuning = { ...tuning, seq: tuning.seq + 1 };
+      return tuning;
+    },
+    async getGpuTuningState() { rec('getGpuTuningState', undefined); return tuning; },
+    async cancelGpuTuning() { rec('cancelGpuTuning', undefined); return tuning; }, // none running: unchanged, as the service
+    async listGpuTunings(arg) {
+      rec('listGpuTunings', arg);
+      return [{
+        id: 1, adapter: 'NVIDIA H200', arch: 'gru', D: 1, H: 64, layernorm: false, batch: 32, T: 100,
+        shape: { workgroupSize: 128, seqsPerWorkgroup: 2, unroll: 'auto' }, stepMs: 1.5, defaultStepMs: NaN, tried: 12, tunedAt: 1_700_000_000_000,
+      }];
+    },
+    async deleteGpuTuning(arg) { rec('deleteGpuTuning', arg); return { deleted: arg.id === 1 }; },
     async sampleStable(arg) {
       rec('sampleStable', arg);
       return { alpha: 1.5, scale: 1, n: 3, seed: 0, samples: new Float64Array([0.5, -Infinity, NaN]) };

@@ -75,7 +75,8 @@ describe('http client', () => {
       duplicateExperiment: { id: 1 }, deleteExperiment: { id: 1 }, resumeExperiment: { id: 1 }, cancelExperiment: { id: 1 },
       getRun: { runId: 2 }, getRunResult: { runId: 2 }, listRunEvents: { runId: 2 }, cancelRun: { runId: 2 }, rerunRun: { runId: 2 },
       setWorkers: { workers: 3 }, setGpuRuns: { gpuRuns: 2 }, validateConfig: {}, estimateRuns: {}, exportData: { experimentId: 1, format: 'csv' },
-      importResults: { path: '/x' },
+      importResults: { path: '/x' }, startGpuTuning: { preset: 'smoke', budgetSeconds: 10 }, listGpuTunings: { adapter: 'NVIDIA H200' },
+      deleteGpuTuning: { id: 1 },
     };
     for (const m of API_METHODS) {
       expect(typeof api[m]).toBe('function');

@@ -23,8 +23,9 @@ describe('result types line up with the worker and the writers', () => {
   });
 
   it('no field of a worker output goes unstored (a new field fails here until the store keeps it)', () => {
-    // backendNote (why a webgpu run fell back to the CPU) is stored as a 'backend' event of the run's log
-    expectTypeOf<keyof RunUnitOutput>().toEqualTypeOf<keyof RunResult | 'arch' | 'seed' | 'backendNote'>();
+    // backendNote (why a webgpu run fell back to the CPU) is stored as a 'backend' event of the run's log,
+    // kernelNote (why a webgpu run did not use its stored kernel tuning) as a 'kernel' event
+    expectTypeOf<keyof RunUnitOutput>().toEqualTypeOf<keyof RunResult | 'arch' | 'seed' | 'backendNote' | 'kernelNote'>();
   });
 
   it('the summary columns are exactly the fields of a summary row', () => {
