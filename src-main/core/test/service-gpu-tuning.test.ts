@@ -15,12 +15,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApiError, type ApiEvent } from '../../../src-shared/api';
+import type { ApiEvent } from '../../../src-shared/api';
 import { GPU_TUNING_PROGRESS_LINES, TUNE_LIMITS, type GpuTuningState } from '../../../src-shared/gpu-tuning';
 import { PRESETS } from '../../../src-shared/presets';
 import { tuningAdapter, type WebGpuProbe } from '../../../src-workers/backends/select';
 import { openStore } from '../store';
-import { nextEvent, pacedConfig, testService, until } from './service-helpers';
+import { apiError, nextEvent, pacedConfig, testService, until } from './service-helpers';
 
 const FAKE_TUNE_WORKER = fileURLToPath(new URL('./fixtures/fake-tune-worker.mjs', import.meta.url));
 const FAKE_TUNE_ADAPTER = 'Fake GPU (tuning test double)';
@@ -29,16 +29,6 @@ const hardware: WebGpuProbe = { available: true, fallback: false, vendor: 'nvidi
 const swiftshader: WebGpuProbe = { available: true, fallback: true, vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' };
 const none: WebGpuProbe = { available: false, fallback: false, vendor: '', architecture: '', description: '', reason: 'no WebGPU adapter' };
 const probe = (p: WebGpuProbe) => async () => p;
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const tuningEvents = (events: readonly ApiEvent[]): GpuTuningState[] =>
   events.flatMap((e) => (e.type === 'gpu-tuning' ? [e.state] : []));

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiEvent } from '../../../src-shared/api';
+import { expect } from 'vitest';
+import { ApiError, type ApiEvent } from '../../../src-shared/api';
 import type { ExperimentConfig } from '../../../src-shared/config';
 import { PRESETS } from '../../../src-shared/presets';
 import type { RunRecord, RunStatus } from '../../../src-shared/results';
@@ -85,4 +86,15 @@ export async function until<T>(fn: () => T | null | undefined | false, timeoutMs
 
 export function statuses(runs: readonly RunRecord[]): RunStatus[] {
   return runs.map((r) => r.status);
+}
+
+/** The ApiError a call rejects with (fails the test when it resolves or rejects with another error). */
+export async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
+  }
+  throw new Error('expected the call to fail');
 }

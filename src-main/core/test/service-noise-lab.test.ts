@@ -6,18 +6,8 @@
  * definitions, and every kind of invalid argument.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, NOISE_LAB_LIMITS } from '../../../src-shared/api';
-import { testService } from './service-helpers';
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { NOISE_LAB_LIMITS } from '../../../src-shared/api';
+import { apiError, testService } from './service-helpers';
 
 describe('noise lab Api', () => {
   let s: ReturnType<typeof testService>;

@@ -6,25 +6,14 @@
  * closed forms, the system information.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, API_METHODS, MAX_GPU_RUNS, MAX_RUN_RESULTS_BATCH, type ApiEvent } from '../../../src-shared/api';
+import { API_METHODS, MAX_GPU_RUNS, MAX_RUN_RESULTS_BATCH, type ApiEvent } from '../../../src-shared/api';
 import { MAX_GPU_RUNS as SCHEDULER_MAX_GPU_RUNS } from '../scheduler';
 import { PRESETS } from '../../../src-shared/presets';
 import { epochFlops, makespan, QUICK_EPOCH_SECONDS, QUICK_SHAPE, runCost, stepFlops } from '../estimate';
-import { testService, tinyConfig } from './service-helpers';
+import { apiError, testService, tinyConfig } from './service-helpers';
 
 /** a machine without a WebGPU adapter, whatever this one has (backends.test.ts covers the real probe) */
 const noAdapter = async () => ({ available: false, fallback: false, vendor: '', architecture: '', description: '', reason: 'no WebGPU adapter' });
-
-/** The ApiError a call rejects with. */
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('a smoke experiment end to end: Api → scheduler → pool → store', () => {
   let s: ReturnType<typeof testService>;

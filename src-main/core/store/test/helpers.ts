@@ -140,3 +140,13 @@ export function rowsOfRuns(db: Db, runIds: readonly number[]): Record<string, nu
   return Object.fromEntries(RUN_TABLES.map((t) => [t,
     (db.prepare(`SELECT count(*) AS n FROM ${t} WHERE run_id IN (SELECT value FROM json_each(?))`).get(ids) as { n: number }).n]));
 }
+
+/** The tables whose rows a migration test compares before and after (every migration so far keeps them). */
+export const MIGRATED_TABLES = ['experiments', 'runs', 'run_events', 'learning_curve'];
+
+/** A table's column names, in schema order. */
+export const columnsOf = (db: Db, table: string): string[] => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+
+/** A table's rows as value arrays of `columns`, ordered by the first two columns. */
+export const rowsOf = (db: Db, table: string, columns: string[]): unknown[] =>
+  db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table} ORDER BY 1, 2`).raw(true).all();

@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, openDatabase, type Db } from '../db';
 import { StoreVersionError } from '../errors';
 import { openStore } from '../store';
-import { smallConfig, tempDir } from './helpers';
+import { columnsOf, MIGRATED_TABLES as TABLES, rowsOf, smallConfig, tempDir } from './helpers';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -38,11 +38,6 @@ function fillVersion3(db: Db): void {
   db.prepare("INSERT INTO run_events (run_id, at, kind, message) VALUES (1, 1001, 'status', 'queued → running')").run();
   db.prepare('INSERT INTO learning_curve VALUES (1, 0, 1.5, NULL, 0.25, -1e308), (1, 1, 0.5, 0.125, 9e999, -9e999)').run();
 }
-
-const TABLES = ['experiments', 'runs', 'run_events', 'learning_curve'];
-const columnsOf = (db: Db, table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-const rowsOf = (db: Db, table: string, columns: string[]) =>
-  db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table} ORDER BY 1, 2`).raw(true).all();
 
 describe('0003 → 0004 with data', () => {
   it('keeps every row and value; adds gpu_tunings (empty) and runs.kernel_shape (NULL, read as null)', () => {
