@@ -1,10 +1,11 @@
 /**
  * Kernel-shape sweep of the WebGPU models (issue 6, tuning on a real GPU):
- * for each architecture, the default shape, then the default with each
- * `--unroll` factor (the unrolled hidden-axis loops against the rolled ones,
- * wgsl-lib unrolledLoop), then each (sequences per workgroup S, threads per
- * workgroup WG) the device accepts with the default unroll, and last the
- * fastest of those (S, WG) with each `--unroll` factor, is timed on one mini-batch of the preset's
+ * for each architecture, the default shape (rolled loops), then the default
+ * with each `--unroll` setting (unrolled input/hidden-axis loops against the
+ * rolled ones, wgsl-lib unrolledLoop; 'auto': per loop), then each (sequences
+ * per workgroup S, threads per workgroup WG) the device accepts with the
+ * default unroll, and last the fastest of those (S, WG) with each `--unroll`
+ * setting, is timed on one mini-batch of the preset's
  * shape: a training step (forward with the backward cache, then
  * backpropagation through time and the weight-gradient reductions, both with
  * their host transfers, as the training loop runs them) and an evaluation
@@ -12,7 +13,7 @@
  * which `npm run bench -- --backend webgpu --gpu-tuning FILE` reads.
  *
  *   npm run bench:gpu-tune -- [--preset paper] [--models lstm,gru] [--seqs 1,2,4,8] [--wg 32,64,128,256]
- *       [--unroll 1,4] [--reps 3] [--profile] [--budget 240] [--out bench-results/bench-gpu-tune.json]
+ *       [--unroll auto,4] [--reps 3] [--profile] [--budget 240] [--out bench-results/bench-gpu-tune.json]
  *
  * The first configuration of each architecture is the default choice (no
  * override); configurations the device refuses (workgroup memory, limits)
@@ -38,7 +39,7 @@ import { askedLabel, sweepInputs, sweepKernelShapes, type TuneRow } from '../src
 import { formatGroups, groupedMs } from './gpu-profile';
 import type { ModelShape } from '../src-workers/engine/models/types';
 import { ARCHS } from '../src-workers/engine/models/types';
-import { TUNE_GRID, kernelShapeLabel as shapeLabel } from '../src-shared/gpu-tuning';
+import { TUNE_GRID, kernelShapeLabel as shapeLabel, parseUnrollSetting, type UnrollSetting } from '../src-shared/gpu-tuning';
 import { modelMaxBatch } from '../src-workers/engine/train';
 
 export type { TuneRow } from '../src-workers/backends/webgpu/kernel-sweep';
@@ -50,8 +51,8 @@ interface Options {
   models: ArchName[];
   seqs: number[];
   wg: number[];
-  /** unroll factors tried besides the default ('auto') */
-  unroll: number[];
+  /** unroll settings tried besides the default (rolled: 1) */
+  unroll: UnrollSetting[];
   reps: number;
   /** time each kernel of one more step and forward per configuration (timestamp queries) */
   profile: boolean;
@@ -95,8 +96,10 @@ function parseArgs(argv: string[]): Options {
       case '--seqs': o.seqs = list(r.value(), r.flag, fail, false); break;
       case '--wg': o.wg = list(r.value(), r.flag, fail, true); break;
       case '--unroll': {
-        o.unroll = list(r.value(), r.flag, fail, false);
-        if (o.unroll.some((n) => n > 32)) fail(`--unroll factors must be from 1 to 32 (got ${r.value()})`);
+        const v = r.value();
+        const us = v.split(',').map(parseUnrollSetting);
+        if (us.some((u) => u === null)) fail(`--unroll must be a comma-separated list of 'auto' and integers from 1 to 32 (got ${v})`);
+        o.unroll = us as UnrollSetting[];
         break;
       }
       case '--reps': o.reps = r.int(1); break;

@@ -46,6 +46,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchName, ExperimentConfig } from '../src-shared/config';
 import { presetConfig, type PresetName } from '../src-shared/presets';
+import { isUnrollSetting, parseUnrollSetting, type UnrollSetting } from '../src-shared/gpu-tuning';
 import type { ComputeBackend } from '../src-shared/results';
 import { failWith, readOptions } from './bench-options';
 import { reexecWithVulkanLoader } from './gpu/vulkan-env.mjs';
@@ -85,7 +86,7 @@ interface Options {
   gpuSeqs: number | undefined;
   gpuWg: number | undefined;
   /** unroll factor of the kernels' input/hidden loops (1 = rolled) */
-  gpuUnroll: number | undefined;
+  gpuUnroll: UnrollSetting | undefined;
   /** a bench:gpu-tune JSON: each architecture runs with its `best` kernel shape */
   gpuTuning: string | undefined;
   /** feed every batch from the host even where the model could keep its inputs (TrainOptions.residentInputs = false) */
@@ -128,9 +129,9 @@ function parseArgs(argv: string[]): Options {
       case '--seed': o.seed = r.int(0); break;
       case '--gpu-seqs': o.gpuSeqs = r.int(1); break;
       case '--gpu-unroll': {
-        const n = r.int(1);
-        if (n > 32) fail(`--gpu-unroll must be from 1 to 32 (got ${n})`);
-        o.gpuUnroll = n;
+        const v = r.value();
+        const u = parseUnrollSetting(v);
+        o.gpuUnroll = u ?? fail(`--gpu-unroll must be 'auto' or an integer from 1 to 32 (got ${v})`);
         break;
       }
       case '--gpu-wg': {
@@ -468,12 +469,13 @@ function readTuneFile(path: string, preset: PresetName): Partial<Record<ArchName
   for (const [arch, v] of Object.entries(best as Record<string, { seqsPerWorkgroup?: unknown; workgroupSize?: unknown; unroll?: unknown }>)) {
     const S = v?.seqsPerWorkgroup;
     const WG = v?.workgroupSize;
-    const U = v?.unroll; // absent in sweeps before the unrolled kernels, 'auto' for the default
+    // absent in sweeps before the unrolled kernels (rolled loops, today's default); 'auto' kept as measured
+    const U = v?.unroll;
     if (!(ARCHS as string[]).includes(arch) || !Number.isInteger(S) || !Number.isInteger(WG)
-      || !(U === undefined || U === 'auto' || Number.isInteger(U))) {
-      return fail(`--gpu-tuning ${path}: best.${arch} must be a known model with integer seqsPerWorkgroup and workgroupSize (and unroll an integer or 'auto')`);
+      || !(U === undefined || isUnrollSetting(U))) {
+      return fail(`--gpu-tuning ${path}: best.${arch} must be a known model with integer seqsPerWorkgroup and workgroupSize (and unroll 'auto' or an integer from 1 to 32)`);
     }
-    out[arch as ArchName] = { seqsPerWorkgroup: S as number, workgroupSize: WG as number, ...(typeof U === 'number' ? { unroll: U } : {}) };
+    out[arch as ArchName] = { seqsPerWorkgroup: S as number, workgroupSize: WG as number, ...(U !== undefined ? { unroll: U } : {}) };
   }
   return out;
 }

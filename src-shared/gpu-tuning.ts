@@ -22,9 +22,16 @@ export interface KernelShape {
   workgroupSize: number;
   /** sequences per workgroup (≥ 1) */
   seqsPerWorkgroup: number;
-  /** unroll factor of the input- and hidden-axis loops (1…32, 1 = rolled), or 'auto' (per loop, from a register budget) */
-  unroll: number | 'auto';
+  /**
+   * unroll of the input- and hidden-axis loops: a factor 1…32 (1 = rolled,
+   * the models' default since the H200 measurement of 2026-11-28) or 'auto'
+   * (per loop, from a register budget: the default before it)
+   */
+  unroll: UnrollSetting;
 }
+
+/** An unroll setting: a factor 1…32 (1 = rolled) or 'auto' (per loop). */
+export type UnrollSetting = number | 'auto';
 
 /** What a tuning applies to: the device and the model shape and mini-batch the kernels are sized for. */
 export interface TuningKey {
@@ -107,17 +114,18 @@ export interface TuneGpuRequest {
 }
 
 /**
- * The sweep: the default shape, the default with each `unroll` factor, every
+ * The sweep: the default shape, the default with each `unroll` setting, every
  * (S ≤ batch, WG) with the default unroll, and the fastest of those with each
- * `unroll` factor (src-workers/backends/webgpu/kernel-sweep.ts).
+ * `unroll` setting (src-workers/backends/webgpu/kernel-sweep.ts). The
+ * default unroll is 1 (rolled), so the grid's settings are the others.
  */
 export interface TuneGrid {
   seqs: number[];
   wg: number[];
-  unroll: number[];
+  unroll: UnrollSetting[];
 }
 
-export const TUNE_GRID: Readonly<TuneGrid> = Object.freeze({ seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: [1, 4] });
+export const TUNE_GRID: Readonly<TuneGrid> = Object.freeze<TuneGrid>({ seqs: [1, 2, 4, 8], wg: [32, 64, 128, 256], unroll: ['auto', 4] });
 
 /** Progress of a tuning: one line per configuration timed (or refused). */
 export interface TuneProgress {
@@ -174,13 +182,22 @@ export function isKernelShape(s: unknown): s is KernelShape {
   const unroll = k.unroll;
   return Number.isInteger(wg) && (wg as number) >= 1 && (wg as number) <= 1024 && ((wg as number) & ((wg as number) - 1)) === 0
     && Number.isInteger(seqs) && (seqs as number) >= 1 && (seqs as number) <= 1024
-    && (unroll === 'auto' || (Number.isInteger(unroll) && (unroll as number) >= 1 && (unroll as number) <= 32));
+    && isUnrollSetting(unroll);
 }
 
-/** A kernel shape as the GPU models take it (GpuModelOptions.tuning): unroll 'auto' is left out (the models' default). */
-export function kernelShapeOverrides(s: KernelShape): { workgroupSize: number; seqsPerWorkgroup: number; unroll?: number } {
-  return { workgroupSize: s.workgroupSize, seqsPerWorkgroup: s.seqsPerWorkgroup, ...(s.unroll === 'auto' ? {} : { unroll: s.unroll }) };
+/** Whether `u` is an unroll setting: 'auto' or an integer 1…32. */
+export function isUnrollSetting(u: unknown): u is UnrollSetting {
+  return u === 'auto' || (Number.isInteger(u) && (u as number) >= 1 && (u as number) <= 32);
 }
+
+/** An unroll setting from command-line text ('auto' or an integer 1…32); null when it is neither. */
+export function parseUnrollSetting(text: string): UnrollSetting | null {
+  const t = text.trim();
+  if (t === 'auto') return 'auto';
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  return isUnrollSetting(n) ? n : null;
+}
+
 
 /** "1.35×": the default shape's step time over the tuned one's; '' when either is unknown. */
 export function speedUpText(stepMs: number | null, defaultStepMs: number | null): string {

@@ -21,8 +21,8 @@
 // On the GPU machine, from the folder holding .gpu-bundle:
 //   bash .gpu-bundle/run.sh all DIR 540 [A.tar.gz]  the adapter first (probe.mjs; none: NVIDIA's EGL manifest is
 //                                           tried), then GPU/CPU parity, whole paper epochs and a diagnostics
-//                                           pass with the default kernel shapes, a paper epoch with rolled
-//                                           hidden-axis loops (--gpu-unroll 1), a paper epoch with every kernel
+//                                           pass with the default kernel shapes, a paper epoch with unrolled
+//                                           input/hidden-axis loops (--gpu-unroll auto), a paper epoch with every kernel
 //                                           timed (--profile-gpu), the CPU and GPU quick epochs, the kernel-shape
 //                                           sweep (S, WG, unroll; --profile), the paper epochs with its best
 //                                           shapes, the reductions sweep, within 540 s: each step's JSON and log
@@ -193,9 +193,9 @@ all() {
   step parity 120 "$HERE/parity.mjs"
   # whole paper epochs (inputs resident on the GPU), the diagnostics on the default lag threads
   step paper 180 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 2 --warmup 1 --diag-seqs 512 --out "$R/bench-webgpu-paper.json"
-  # the same epochs with the hidden-axis loops rolled (--gpu-unroll 1): what the unrolled kernels gained
-  step paper-rolled 75 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll 1 \
-    --out "$R/bench-webgpu-paper-rolled.json"
+  # the same epochs with the input/hidden-axis loops unrolled (--gpu-unroll auto) against the default rolled ones
+  step paper-unrolled 75 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --gpu-unroll auto \
+    --out "$R/bench-webgpu-paper-unrolled.json"
   # where a paper epoch's time goes: GPU time per kernel (timestamp queries) against the epoch's wall time
   step paper-profile 75 "$HERE/bench.mjs" --backend webgpu --preset paper --epochs 1 --warmup 1 --no-diagnostics --profile-gpu \
     --out "$R/bench-webgpu-paper-profile.json"

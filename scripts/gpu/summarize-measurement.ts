@@ -2,7 +2,7 @@
  * A GPU measurement's results folder (`bash .gpu-bundle/run.sh all DIR`) as
  * markdown, for the README's "GPU (WebGPU)" section and the
  * docs/measurements/<date>-<gpu>/README.md of that session: the adapter; per
- * architecture the `paper` epoch (default kernels, rolled loops, the sweep's
+ * architecture the `paper` epoch (default kernels, unrolled loops, the sweep's
  * shapes), its updates / evaluation split and diagnostics pass; where the
  * epoch's GPU time goes (the profiled epoch); the sweep's best shapes; the
  * `quick` epochs against the CPU; the parity check's verdict; and whether
@@ -67,7 +67,9 @@ function table(header: string[], rows: string[][]): string {
 export function summarize(dir: string, target = 1): string {
   const out: string[] = [];
   const paper = readJson<BenchFile>(dir, 'bench-webgpu-paper.json');
-  const rolled = readJson<BenchFile>(dir, 'bench-webgpu-paper-rolled.json');
+  // the other unroll: unrolled loops since rolled ones are the default; rolled in folders from before (2026-11-28-h200-resident)
+  const unrolled = readJson<BenchFile>(dir, 'bench-webgpu-paper-unrolled.json');
+  const rolled = unrolled ? null : readJson<BenchFile>(dir, 'bench-webgpu-paper-rolled.json');
   const profiled = readJson<BenchFile>(dir, 'bench-webgpu-paper-profile.json');
   const tuned = readJson<BenchFile>(dir, 'bench-webgpu-paper-tuned.json');
   const tune = readJson<TuneFile>(dir, 'bench-gpu-tune.json');
@@ -84,7 +86,7 @@ export function summarize(dir: string, target = 1): string {
     out.push(`Parity: ${verdicts.join('; ') || 'no verdict (the step stopped early)'}${Number.isFinite(worst) ? `; worst relative error ${worst.toExponential(1)}` : ''}.`);
   }
 
-  const P = byArch(paper), R = byArch(rolled), F = byArch(profiled), Tn = byArch(tuned);
+  const P = byArch(paper), U = byArch(unrolled ?? rolled), F = byArch(profiled), Tn = byArch(tuned);
   if (!paper) out.push('\nNo paper epoch (bench-webgpu-paper.json missing).');
   else {
     out.push('', `\`${paper.preset}\` epoch, seconds${paper.results.some((r) => r.epoch_extrapolated) ? ' (* extrapolated)' : ''}:`, '');
@@ -93,7 +95,7 @@ export function summarize(dir: string, target = 1): string {
       [
         ['default kernels', ...ARCHS.map((a) => `${s3(P[a]?.epoch_median_s)}${P[a]?.epoch_extrapolated ? '*' : ''}`)],
         ['  of which updates / evaluation', ...ARCHS.map((a) => (P[a] ? `${s3(P[a]!.train_median_s)} / ${s3(P[a]!.eval_median_s)}` : '–'))],
-        ['rolled loops (`--gpu-unroll 1`)', ...ARCHS.map((a) => s3(R[a]?.epoch_median_s))],
+        [unrolled ? 'unrolled loops (`--gpu-unroll auto`)' : 'rolled loops (`--gpu-unroll 1`)', ...ARCHS.map((a) => s3(U[a]?.epoch_median_s))],
         ['the sweep\'s shapes', ...ARCHS.map((a) => s3(Tn[a]?.epoch_median_s))],
         ['diagnostics pass', ...ARCHS.map((a) => `${s3(P[a]?.diagnostics_s)}${P[a]?.diagnostics_extrapolated ? '*' : ''}`)],
         ['kernel shape (default)', ...ARCHS.map((a) => shape(P[a]?.gpu_kernel_shape ?? null))],

@@ -44,7 +44,8 @@ describe('tuneGpu: request validation (before the device)', () => {
     ['batch 0', (r) => ({ ...r, batch: 0 }), /^batch must be a positive integer \(got 0\)$/],
     ['T 1', (r) => ({ ...r, T: 1 }), /^T must be an integer ≥ 2 \(got 1\)$/],
     ['wg 3', (r) => ({ ...r, grid: { ...r.grid!, wg: [8, 3] } }), /^grid\.wg must be a list of powers of two from 1 to 1024 \(got 3\)$/],
-    ['unroll 33', (r) => ({ ...r, grid: { ...r.grid!, unroll: [1, 33] } }), /^grid\.unroll must be a list of integers from 1 to 32 \(got 33\)$/],
+    ['unroll 33', (r) => ({ ...r, grid: { ...r.grid!, unroll: [1, 33] } }), /^grid\.unroll must be a list of 'auto' or integers from 1 to 32 \(got 33\)$/],
+    ["unroll 'eight'", (r) => ({ ...r, grid: { ...r.grid!, unroll: ['auto', 'eight'] } }), /^grid\.unroll must be a list of 'auto' or integers from 1 to 32 \(got 'eight'\)$/],
     ['seqs 0', (r) => ({ ...r, grid: { ...r.grid!, seqs: [0] } }), /^grid\.seqs must be a list of integers from 1 to 1024 \(got 0\)$/],
     ['maxBatch 3 (< batch 4)', (r) => ({ ...r, maxBatch: 3 }), /^maxBatch must be an integer ≥ batch 4 \(got 3\)$/],
     ['maxBatch 4.5', (r) => ({ ...r, maxBatch: 4.5 }), /^maxBatch must be an integer ≥ batch 4 \(got 4\.5\)$/],
@@ -120,7 +121,7 @@ describe.skipIf(!ctx)('tuneGpu on a WebGPU device', () => {
       expect(ps.length).toBeGreaterThanOrEqual(1);
       for (let i = 1; i < ps.length; i++) expect(ps[i]!.done).toBeGreaterThan(ps[i - 1]!.done);
       for (const p of ps) expect(p.done).toBeLessThanOrEqual(p.planned);
-      expect(ps[0]!.message).toMatch(/^S \d+, WG \d+, unroll auto \(default\): step \d+\.\d ms$/);
+      expect(ps[0]!.message).toMatch(/^S \d+, WG \d+, unroll 1 \(default\): step \d+\.\d ms$/);
     }
     // the diag model's progress comes before the lstm model's
     const lastDiag = progress.map((p) => p.arch).lastIndexOf('diag');

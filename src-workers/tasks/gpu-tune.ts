@@ -25,7 +25,7 @@
  */
 import { ARCH_NAMES } from '../../src-shared/config';
 import {
-  TUNE_GRID, TUNE_LIMITS, kernelShapeLabel, type KernelShape, type TuneGpuOutput, type TuneGpuRequest, type TuneGrid,
+  TUNE_GRID, TUNE_LIMITS, isUnrollSetting, kernelShapeLabel, type KernelShape, type TuneGpuOutput, type TuneGpuRequest, type TuneGrid,
   type TuneModelShape, type TuneShapeResult,
 } from '../../src-shared/gpu-tuning';
 import { adapterLabel } from '../backends/select';
@@ -96,7 +96,7 @@ function validateModel(m: unknown, i: number): void {
  * 3600 (got 5)". Bounds: TUNE_LIMITS; model shapes, batch and T as the config
  * schema allows them (batch_size ≥ 1, T ≥ 2); maxBatch (optional) an integer
  * ≥ batch; grid lists of sequences per
- * workgroup (1…1024), powers of two (1…1024) and unroll factors (1…32).
+ * workgroup (1…1024), powers of two (1…1024) and unroll settings ('auto' or 1…32).
  */
 export function validateTuneRequest(req: unknown): asserts req is TuneGpuRequest {
   if (typeof req !== 'object' || req === null || Array.isArray(req)) throw new RangeError(`a tuning request must be an object (got ${show(req)})`);
@@ -122,7 +122,7 @@ export function validateTuneRequest(req: unknown): asserts req is TuneGpuRequest
     const g = r.grid as Record<string, unknown>;
     gridList('seqs', g.seqs, (n) => isInt(n, 1, MAX_GRID_SEQS), `integers from 1 to ${MAX_GRID_SEQS}`);
     gridList('wg', g.wg, (n) => isInt(n, 1, MAX_GRID_WG) && (n & (n - 1)) === 0, `powers of two from 1 to ${MAX_GRID_WG}`);
-    gridList('unroll', g.unroll, (n) => isInt(n, 1, MAX_UNROLL), `integers from 1 to ${MAX_UNROLL}`);
+    gridList('unroll', g.unroll, isUnrollSetting, `'auto' or integers from 1 to ${MAX_UNROLL}`);
   }
 }
 

@@ -6,14 +6,13 @@
  * results bit for bit), names the adapter, and disposes the model; a unit
  * that gets no device fails with the reason, or, with cpuFallback (auto),
  * runs on the CPU and says why. Kernel tunings: the stored tuning of the
- * device's adapter is applied ('auto' unroll left out), another adapter's is
+ * device's adapter is applied as stored ('auto' unroll too), another adapter's is
  * ignored, and a tuned shape the device refuses (when the model is made, or
  * its kernels' compilation once made) falls back to the defaults with a
  * note; the output names the shape used and its source.
  */
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from '../../src-shared/config';
-import { kernelShapeOverrides } from '../../src-shared/gpu-tuning';
 import { presetConfig } from '../../src-shared/presets';
 import type { GpuContext } from '../backends/webgpu/types';
 import { diagnosticsThreadsFor, runUnit, type GpuBackendModule } from './run-unit';
@@ -116,14 +115,13 @@ describe('kernel tunings of a webgpu run', () => {
     expect([out.adapter, out.kernelShape, out.kernelNote]).toEqual([FAKE_ADAPTER, { ...tuned, source: 'tuned' }, undefined]);
   });
 
-  it('unroll \'auto\' is left out of the model\'s tuning (the backend chooses per loop)', async () => {
+  it('a stored unroll \'auto\' reaches the model as \'auto\' (the per-loop rule it was measured with, not today\'s default)', async () => {
     const gpu = fakeTunedGpu();
     const auto = { workgroupSize: 32, seqsPerWorkgroup: 4, unroll: 'auto' } as const;
-    expect(kernelShapeOverrides(auto)).toEqual({ workgroupSize: 32, seqsPerWorkgroup: 4 });
     const out = await runUnit(cfg, 'const', 3, {}, {
       backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: auto }], diagnostics: false,
     });
-    expect(gpu.asked).toEqual([{ workgroupSize: 32, seqsPerWorkgroup: 4 }]);
+    expect(gpu.asked).toEqual([auto]);
     expect(out.kernelShape).toEqual({ ...auto, source: 'tuned' });
   });
 
@@ -143,7 +141,7 @@ describe('kernel tunings of a webgpu run', () => {
     const stale = { workgroupSize: 1024, seqsPerWorkgroup: 2, unroll: 'auto' } as const;
     const out = await runUnit(cfg, 'gru', 3, {}, { backend: 'webgpu', loadGpu: async () => gpu.module, gpuTunings: [{ adapter: FAKE_ADAPTER, shape: stale }] });
     const ref = await runUnit(cfg, 'gru', 3);
-    expect(gpu.asked).toEqual([{ workgroupSize: 1024, seqsPerWorkgroup: 2 }, undefined]);
+    expect(gpu.asked).toEqual([stale, undefined]);
     expect([out.backend, out.backendNote, out.kernelShape]).toEqual(['webgpu', undefined, { ...FAKE_DEFAULT_SHAPE, source: 'default' }]);
     expect(out.kernelNote).toBe(`the stored kernel tuning for ${FAKE_ADAPTER} (S 2, WG 1024, unroll auto) was refused by the device `
       + `(workgroupSize 1024 exceeds the device's ${FAKE_MAX_WG} invocations per workgroup): the default kernel shape is used`);

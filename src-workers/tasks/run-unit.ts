@@ -40,7 +40,7 @@
 import { availableParallelism } from 'node:os';
 import type { ArchName, ExperimentConfig } from '../../src-shared/config';
 import {
-  isKernelShape, kernelShapeLabel, kernelShapeOverrides, type RunGpuTuning, type RunKernelShape, type TuneGpuOutput, type TuneGpuRequest,
+  isKernelShape, kernelShapeLabel, type RunGpuTuning, type RunKernelShape, type TuneGpuOutput, type TuneGpuRequest,
 } from '../../src-shared/gpu-tuning';
 import type { ComputeBackend, DiagnosticsStatus, RunDiagnostics } from '../../src-shared/results';
 import { adapterLabel } from '../backends/select';
@@ -200,7 +200,7 @@ export async function webgpuModelHook(
     };
     let model: GpuModel;
     try {
-      model = mod.createGpuModel(ctx, shape, { ...o, tuning: kernelShapeOverrides(tuned.shape) });
+      model = mod.createGpuModel(ctx, shape, { ...o, tuning: { ...tuned.shape } });
     } catch (err) {
       return refused('was refused by the device', err);
     }

@@ -26,7 +26,7 @@
  * FMAs in index order, bit-identical to the rolled loop).
  */
 import type { GateBlockOffsets } from '../../engine/models/gate-blocks';
-import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex } from './wgsl-lib';
+import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex, type UnrollSetting } from './wgsl-lib';
 
 export interface KernelShape {
   D: number;
@@ -39,8 +39,8 @@ export interface KernelShape {
   off: GateBlockOffsets;
   /** float offset of the per-row 1/std in the LayerNorm cache (after the [rows][H] x̂) */
   isOff: number;
-  /** unroll factor of the loops over D, H and G (wgsl-lib unrolledLoop); undefined: chosen per loop */
-  unroll?: number;
+  /** unroll of the loops over D, H and G (wgsl-lib unrollFactor: a factor or 'auto'); undefined: DEFAULT_UNROLL */
+  unroll?: UnrollSetting;
 }
 
 export type Access = 'read' | 'rw';
@@ -72,7 +72,7 @@ export class WgslGen {
   readonly ln: boolean;
   readonly off: GateBlockOffsets;
   readonly isOff: number;
-  readonly unroll: number | undefined;
+  readonly unroll: UnrollSetting | undefined;
 
   constructor(k: KernelShape) {
     this.D = k.D;

@@ -36,7 +36,7 @@ import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuKernelShape, GpuModel, GpuModelOptions } from './types';
 import { WgslGen, type KernelShape } from './gate-block-gpu-wgsl';
-import { ceilPow2, checkUnroll, isPowerOfTwo } from './wgsl-lib';
+import { ceilPow2, checkUnroll, DEFAULT_UNROLL, isPowerOfTwo, type UnrollSetting } from './wgsl-lib';
 
 /** The buffers a cell's dU reduction reads (device, time-major, call batch B). */
 export interface DuBuffers {
@@ -115,8 +115,8 @@ export class GateBlockGpuModel implements GpuModel {
   readonly seqsPerWorkgroup: number;
   readonly workgroupSize: number;
   readonly tuning: GpuKernelShape;
-  /** the tuning's unroll factor (undefined: chosen per loop) */
-  private readonly unroll: number | undefined;
+  /** the unroll of the loops over D, H and G (the tuning's, else DEFAULT_UNROLL) */
+  private readonly unroll: UnrollSetting;
 
   private readonly D: number;
   private readonly H: number;
@@ -203,9 +203,9 @@ export class GateBlockGpuModel implements GpuModel {
     }
     this.seqsPerWorkgroup = S;
     this.workgroupSize = WG;
-    const unroll = opts.tuning?.unroll === undefined ? undefined : checkUnroll(opts.tuning.unroll, `${cell.arch} GPU model`);
+    const unroll = opts.tuning?.unroll === undefined ? DEFAULT_UNROLL : checkUnroll(opts.tuning.unroll, `${cell.arch} GPU model`);
     this.unroll = unroll;
-    this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S, unroll: unroll ?? 'auto' };
+    this.tuning = { workgroupSize: WG, seqsPerWorkgroup: S, unroll };
     this.red = reductions(ctx);
     this.termSums = new TermSums(ctx, this.red, 3, this.H);
     this.deviceLoss = new DeviceLoss(ctx, this.red, true);

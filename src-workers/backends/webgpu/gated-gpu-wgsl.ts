@@ -20,7 +20,7 @@
  *   LNC [T][B][H] x̂_t, then at IS_OFF: [T][B] 1/std (LayerNorm only)
  *   SC  [T][B][G]    s_t; backward overwrites it with ∂L/∂p_t (shared/diag)
  */
-import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex } from './wgsl-lib';
+import { ACTIVATIONS, f32, LN_EPS, unrolledLoop, unrollFactor, workgroupReduction, type UnrolledIndex, type UnrollSetting } from './wgsl-lib';
 
 export interface GatedKernelSpec {
   D: number;
@@ -37,8 +37,8 @@ export interface GatedKernelSpec {
   off: GatedOffsets;
   /** first float of 1/std in the LayerNorm cache (maxT·maxBatch·H) */
   isOff: number;
-  /** unroll factor of the loops over D and H (wgsl-lib unrolledLoop); undefined: chosen per loop */
-  unroll?: number;
+  /** unroll of the loops over D and H (wgsl-lib unrollFactor: a factor or 'auto'); undefined: DEFAULT_UNROLL */
+  unroll?: UnrollSetting;
 }
 
 export interface GatedOffsets {

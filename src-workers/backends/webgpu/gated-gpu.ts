@@ -27,7 +27,7 @@
  * opts.tuning. Tuning on a real GPU: S trades weight-load sharing (larger)
  * against workgroups in flight (B/S; B = 512 gives 128 at S = 4), and WG = H
  * keeps one unit per thread; opts.tuning.unroll sets the unroll factor of the
- * loops over D and H (default per loop, wgsl-lib unrollFactor).
+ * loops over D and H (default rolled, wgsl-lib DEFAULT_UNROLL).
  */
 /// <reference types="@webgpu/types" />
 import { gatedLayout, gateWidth } from '../../engine/models/gated';
@@ -43,7 +43,7 @@ import { TermSums } from './term-sums';
 import { DeviceLoss, checkLoss } from './device-loss';
 import { createStorage, encodeClear, flatGrid, Kernel, readRegions, writeFloats, type ReadRegion } from './runtime';
 import type { GpuContext, GpuModel, GpuModelOptions } from './types';
-import { ceilPow2, checkUnroll, isPowerOfTwo } from './wgsl-lib';
+import { ceilPow2, checkUnroll, DEFAULT_UNROLL, isPowerOfTwo, type UnrollSetting } from './wgsl-lib';
 
 /** Sequences per workgroup by default (B = 512 → 128 workgroups); see the file comment. */
 export const DEFAULT_SEQS = 4;
@@ -59,11 +59,11 @@ function positiveInt(name: string, v: number): void {
 /** The kernel shape (WG, S) for a model, from the tuning overrides and the device limits. */
 export function gatedKernelShape(
   ctx: GpuContext, shape: ModelShape, opts: GpuModelOptions,
-): { WG: number; S: number; unroll: number | undefined } {
+): { WG: number; S: number; unroll: UnrollSetting } {
   const L = ctx.limits;
   const maxWG = Math.min(L.maxInvocationsPerWorkgroup, L.maxWorkgroupSizeX);
   const t = opts.tuning ?? {};
-  const unroll = t.unroll === undefined ? undefined : checkUnroll(t.unroll, 'gated GPU model');
+  const unroll = t.unroll === undefined ? DEFAULT_UNROLL : checkUnroll(t.unroll, 'gated GPU model');
   let WG: number;
   if (t.workgroupSize !== undefined) {
     if (!isPowerOfTwo(t.workgroupSize) || t.workgroupSize > maxWG) {
@@ -130,7 +130,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
   };
   const N = maxT * maxBatch; // rows of the time-major caches
   const { WG, S, unroll } = gatedKernelShape(ctx, shape, opts);
-  const spec: GatedKernelSpec = { ...specFor(shape, S, WG, off, N * H), ...(unroll !== undefined ? { unroll } : {}) };
+  const spec: GatedKernelSpec = { ...specFor(shape, S, WG, off, N * H), unroll };
   const maxGroups = Math.ceil(maxBatch / S);
   if (maxGroups > ctx.limits.maxWorkgroupsPerDimension) {
     throw new RangeError(`gated GPU model: maxBatch ${maxBatch} needs ${maxGroups} workgroups, the device allows ${ctx.limits.maxWorkgroupsPerDimension}`);
@@ -366,7 +366,7 @@ export function createGatedGpuModel(ctx: GpuContext, shape: ModelShape, opts: Gp
     sumsTerms: true,
     lossOnDevice: true,
     dispose,
-    tuning: { workgroupSize: WG, seqsPerWorkgroup: S, unroll: unroll ?? 'auto' },
+    tuning: { workgroupSize: WG, seqsPerWorkgroup: S, unroll },
     get deviceBuffers(): readonly GPUBuffer[] { return owned; },
   };
   return model;

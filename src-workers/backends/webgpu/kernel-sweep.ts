@@ -6,11 +6,12 @@
  * scripts/bench-gpu-tune.ts.
  *
  * Order of the sweep (src-shared/gpu-tuning.ts TuneGrid):
- *   1. the default shape (no override: chosen from the device limits), then
- *      the default with each `unroll` factor (what unrolling alone changes);
+ *   1. the default shape (no override: S and WG chosen from the device
+ *      limits, rolled loops), then the default with each `unroll` setting of
+ *      the grid (what unrolling alone changes);
  *   2. every (S ≤ B, WG) of the grid with the default unroll;
  *   3. the fastest (S, WG) with the default unroll (of 1 and 2) with each
- *      `unroll` factor.
+ *      `unroll` setting.
  * A configuration the device refuses (createGpuModel throws: workgroup
  * memory, limits) or that fails when run (compilation, non-finite output) is
  * a row with the reason; one whose shape was already timed is not timed
@@ -282,13 +283,13 @@ export async function sweepKernelShapes(
     }
   };
 
-  // 1. the default, and the default shape with each unroll factor (what unrolling alone changes)
+  // 1. the default, and the default shape with each unroll setting (what unrolling alone changes)
   await tryAsk('default');
   for (const unroll of o.grid.unroll) await tryAsk({ unroll });
   // 2. every (S, WG) with the default unroll
   for (const S of o.grid.seqs) for (const WG of o.grid.wg) if (S <= batch.B) await tryAsk({ seqsPerWorkgroup: S, workgroupSize: WG });
-  // 3. the fastest (S, WG) of 1 and 2 with the default unroll, with each unroll factor
-  const gridBest = fastestRow(rows.filter((r) => r.used !== null && r.used.unroll === 'auto'));
+  // 3. the fastest (S, WG) of 1 and 2 with the default unroll (no unroll asked), with each unroll setting
+  const gridBest = fastestRow(rows.filter((r) => r.used !== null && (r.asked === 'default' || r.asked.unroll === undefined)));
   if (gridBest) {
     const { seqsPerWorkgroup, workgroupSize } = gridBest.used!;
     for (const unroll of o.grid.unroll) await tryAsk({ seqsPerWorkgroup, workgroupSize, unroll });

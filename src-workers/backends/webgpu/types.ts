@@ -46,9 +46,10 @@ export interface GpuModelOptions {
    * Kernel shape overrides (tests exercise the general paths on tiny
    * models; benchmarks tune): threads per workgroup (a power of two),
    * sequences per workgroup, and the unroll factor of the loops over the
-   * input and hidden axes (1 … 32, 1 = rolled; results are bit-identical for
-   * every factor, wgsl-lib unrolledLoop). Defaults are chosen from the device
-   * limits (WG, S) and per loop from a register budget (unroll).
+   * input and hidden axes (1 … 32, 1 = rolled, or 'auto': per loop from a
+   * register budget; results are bit-identical for every factor, wgsl-lib
+   * unrolledLoop). Defaults: WG and S from the device limits, rolled loops
+   * (wgsl-lib DEFAULT_UNROLL).
    */
   tuning?: GpuTuning;
 }
@@ -57,10 +58,10 @@ export interface GpuModelOptions {
 export interface GpuTuning {
   workgroupSize?: number;
   seqsPerWorkgroup?: number;
-  unroll?: number;
+  unroll?: number | 'auto';
 }
 
-/** The kernel shape a GPU model runs with: threads and sequences per workgroup, unroll factor ('auto': per loop). */
+/** The kernel shape a GPU model runs with: threads and sequences per workgroup, unroll factor (1 = rolled; 'auto': per loop). */
 export interface GpuKernelShape {
   readonly workgroupSize: number;
   readonly seqsPerWorkgroup: number;

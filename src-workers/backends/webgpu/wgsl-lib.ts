@@ -13,15 +13,19 @@
  *    Called from uniform control flow by all WG threads (it contains
  *    workgroupBarrier); WG must be a power of two.
  *  - LN_EPS: the LayerNorm ε of SCIENCE.md §2 (biased variance).
- *  - unrollFactor / unrolledLoop: the loops over the hidden axis (the
- *    recurrent mat-vecs, one storage load per weight) unrolled so that the
- *    loads of `unroll` consecutive indices are issued before their FMAs:
- *    a rolled loop waits one memory latency per index (T·H latencies per
- *    step chain), which is what bounded the H200's step times (the time per
- *    step did not change with the sequences per workgroup; see
- *    docs/measurements/2026-11-28-h200). Each accumulator still receives its
- *    terms in index order, so results are bit-identical to the rolled loop.
+ *  - unrollFactor / unrolledLoop: the loops over the input and hidden axes
+ *    (the mat-vecs, one storage load per weight), optionally unrolled so
+ *    that the loads of `unroll` consecutive indices are issued before their
+ *    FMAs. Each accumulator still receives its terms in index order, so
+ *    results are bit-identical to the rolled loop. Default: rolled
+ *    (DEFAULT_UNROLL): on the H200 the driver's compiler schedules the rolled
+ *    loops at least as well; the unrolled variants made the `paper` epoch
+ *    about 10 % slower for four of the five architectures
+ *    (docs/measurements/2026-11-28-h200-resident). 'auto' (per loop, from a
+ *    register budget) and fixed factors stay available to tunings.
  */
+
+import type { UnrollSetting } from '../../../src-shared/gpu-tuning';
 
 export const LN_EPS = 1e-5;
 
@@ -62,29 +66,33 @@ export function ceilPow2(n: number): number {
   return p;
 }
 
-/** Largest unroll factor chosen by default, and the per-thread registers its loads may take. */
-export const MAX_DEFAULT_UNROLL = 8;
+export type { UnrollSetting };
+
+/** The unroll of a model made without one: rolled loops (see the module comment for the measurement). */
+export const DEFAULT_UNROLL: UnrollSetting = 1;
+/** Largest factor 'auto' chooses, and the per-thread registers its loads may take. */
+export const MAX_AUTO_UNROLL = 8;
 const UNROLL_REGISTER_BUDGET = 64;
 /** Largest unroll factor a tuning may ask for. */
 export const MAX_UNROLL = 32;
 
-/** Check a tuning's unroll factor: an integer in 1 … MAX_UNROLL (1 = rolled loops). */
-export function checkUnroll(v: number, who: string): number {
-  if (!Number.isInteger(v) || v < 1 || v > MAX_UNROLL) {
-    throw new RangeError(`${who}: unroll must be an integer from 1 to ${MAX_UNROLL} (1 = rolled loops), got ${v}`);
+/** Check a tuning's unroll: 'auto' or an integer in 1 … MAX_UNROLL (1 = rolled loops). */
+export function checkUnroll(v: UnrollSetting, who: string): UnrollSetting {
+  if (v !== 'auto' && (!Number.isInteger(v) || v < 1 || v > MAX_UNROLL)) {
+    throw new RangeError(`${who}: unroll must be 'auto' or an integer from 1 to ${MAX_UNROLL} (1 = rolled loops), got ${String(v)}`);
   }
   return v;
 }
 
 /**
- * The unroll factor of one hidden-axis loop: the tuning's `asked` when given,
- * else the largest power of two ≤ MAX_DEFAULT_UNROLL whose hoisted loads
- * (`loadsPerIndex` per index: weights and broadcast state) fit the register
- * budget, at least 1.
+ * The unroll factor of one loop: the setting `asked` (DEFAULT_UNROLL when
+ * undefined) when it is a factor; for 'auto', the largest power of two ≤
+ * MAX_AUTO_UNROLL whose hoisted loads (`loadsPerIndex` per index: weights and
+ * broadcast state) fit the register budget, at least 1.
  */
-export function unrollFactor(loadsPerIndex: number, asked?: number): number {
-  if (asked !== undefined) return asked;
-  let f = MAX_DEFAULT_UNROLL;
+export function unrollFactor(loadsPerIndex: number, asked: UnrollSetting = DEFAULT_UNROLL): number {
+  if (asked !== 'auto') return asked;
+  let f = MAX_AUTO_UNROLL;
   while (f > 1 && f * loadsPerIndex > UNROLL_REGISTER_BUDGET) f >>= 1;
   return f;
 }

@@ -26,14 +26,14 @@
  */
 import type { ArchName } from '../../../src-shared/config';
 import type { KernelShape, TuneGpuOutput, TuneGpuRequest, TuneShapeResult } from '../../../src-shared/gpu-tuning';
-import type { GpuContext, GpuModel } from '../../backends/webgpu/types';
+import type { GpuContext, GpuModel, GpuTuning } from '../../backends/webgpu/types';
 import type { TuneGpuHooks } from '../protocol';
 import type { GpuBackendModule } from '../run-unit';
 import { asyncCpuModel, type AsyncCpuModel } from './async-cpu-model';
 
 /** the same adapter as test/fake-gpu-worker.mjs's */
 export const FAKE_ADAPTER = 'Fake GPU (test double)';
-export const FAKE_DEFAULT_SHAPE: KernelShape = Object.freeze({ workgroupSize: 64, seqsPerWorkgroup: 1, unroll: 'auto' });
+export const FAKE_DEFAULT_SHAPE: KernelShape = Object.freeze({ workgroupSize: 64, seqsPerWorkgroup: 1, unroll: 1 });
 export const FAKE_MAX_WG = 256;
 export const FAKE_UNCOMPILABLE_S = 3;
 
@@ -61,9 +61,9 @@ const fakeContext = (fallback = false): GpuContext => ({
  * each model's requested tuning (undefined: the defaults), `made` the models.
  */
 export function fakeTunedGpu(): {
-  module: GpuBackendModule; asked: (GpuModel['tuning'] | Record<string, number> | undefined)[]; made: AsyncCpuModel[];
+  module: GpuBackendModule; asked: (GpuTuning | undefined)[]; made: AsyncCpuModel[];
 } {
-  const asked: (Record<string, number> | undefined)[] = [];
+  const asked: (GpuTuning | undefined)[] = [];
   const made: AsyncCpuModel[] = [];
   /** the device's errors since the last flush */
   const errors: string[] = [];

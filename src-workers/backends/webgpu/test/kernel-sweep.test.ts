@@ -8,7 +8,7 @@
  * it. Timings are measured, never asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kernelShapeLabel, kernelShapeOverrides, type TuneGrid } from '../../../../src-shared/gpu-tuning';
+import { kernelShapeLabel, type TuneGrid } from '../../../../src-shared/gpu-tuning';
 import type { ModelShape } from '../../../engine/models/types';
 import { createGpuModel } from '../index';
 import { plannedConfigurations, sweepInputs, sweepKernelShapes, type SweepResult, type TuneRow } from '../kernel-sweep';
@@ -31,7 +31,7 @@ describe.skipIf(!ctx)('sweepKernelShapes', () => {
   const g = ctx!;
   const big = tooWide(g.limits.maxInvocationsPerWorkgroup);
   // S 4 with WG 8 is the default shape of diag at H 8, B 4 (WG = ceilPow2(H), S = min(4, B)): a duplicate to find
-  const grid: TuneGrid = { seqs: [1, 4, 8], wg: [8, 16, big], unroll: [1] };
+  const grid: TuneGrid = { seqs: [1, 4, 8], wg: [8, 16, big], unroll: ['auto'] };
   let r: SweepResult;
   const progress: { row: TuneRow | null; done: number; planned: number }[] = [];
   const duplicates: GpuKernelShape[] = [];
@@ -55,13 +55,14 @@ describe.skipIf(!ctx)('sweepKernelShapes', () => {
     expect(r.skipped).toBe(0);
   });
 
-  it('times the default first, with the shape of a model made without overrides', () => {
+  it('times the default first (rolled loops), with the shape of a model made without overrides', () => {
     expect(r.rows[0]!.asked).toBe('default');
     expect(r.rows[0]!.used).toEqual(defaultShape);
+    expect(defaultShape.unroll).toBe(1);
     expect(r.rows[0]!.train_step_s).toBeGreaterThan(0);
     expect(r.defaultRow).toBe(r.rows[0]);
-    expect(r.rows[1]!.asked).toEqual({ unroll: 1 });
-    expect(r.rows[1]!.used).toEqual({ ...defaultShape, unroll: 1 });
+    expect(r.rows[1]!.asked).toEqual({ unroll: 'auto' });
+    expect(r.rows[1]!.used).toEqual({ ...defaultShape, unroll: 'auto' });
   });
 
   it('records a workgroup wider than the device allows as refused, with the reason', () => {
@@ -90,26 +91,27 @@ describe.skipIf(!ctx)('sweepKernelShapes', () => {
 
   it('returns as best the timed row with the smallest training step', () => {
     const timed = r.rows.filter((row) => row.train_step_s !== null);
-    expect(timed.length).toBeGreaterThanOrEqual(5); // default, unroll 1, S 1 × WG 8/16, S 4 × WG 16
+    expect(timed.length).toBeGreaterThanOrEqual(5); // default, unroll auto, S 1 × WG 8/16, S 4 × WG 16
     const min = Math.min(...timed.map((row) => row.train_step_s!));
     expect(r.best).not.toBeNull();
     expect(r.best!.train_step_s).toBe(min);
     expect(r.best).toBe(timed.find((row) => row.train_step_s === min));
   });
 
-  it('the last configurations are the fastest (S, WG) of the default unroll with each unroll factor', () => {
-    const autoRows = r.rows.filter((row) => row.used !== null && row.used.unroll === 'auto' && row.train_step_s !== null);
-    const fastest = autoRows.reduce((a, row) => (row.train_step_s! < a.train_step_s! ? row : a)).used!;
-    const want = { ...fastest, unroll: 1 };
+  it('the last configurations are the fastest (S, WG) of the default unroll with each unroll setting', () => {
+    const defaultUnroll = r.rows.filter((row) => row.used !== null && row.used.unroll === 1 && row.train_step_s !== null);
+    expect(defaultUnroll.map((row) => row.asked === 'default' || row.asked.unroll === undefined)).not.toContain(false);
+    const fastest = defaultUnroll.reduce((a, row) => (row.train_step_s! < a.train_step_s! ? row : a)).used!;
+    const want: GpuKernelShape = { ...fastest, unroll: 'auto' };
     const last = r.rows.at(-1)!;
-    // unless that shape was timed already (the default shape with unroll 1 is row 2): then it is a duplicate
+    // unless that shape was timed already (the default shape with unroll auto is row 2): then it is a duplicate
     if (kernelShapeLabel(want) === kernelShapeLabel(r.rows[1]!.used!)) expect(duplicates.at(-1)).toEqual(want);
     else expect(last.used).toEqual(want);
   });
 
   it('a model made with the best shape reports that shape', () => {
     const best = r.best!.used!;
-    const m = createGpuModel(g, shape, { maxBatch: B, maxT: T, tuning: kernelShapeOverrides(best) });
+    const m = createGpuModel(g, shape, { maxBatch: B, maxT: T, tuning: best });
     try {
       expect(m.tuning).toEqual(best);
     } finally {
@@ -173,11 +175,6 @@ describe.skipIf(!ctx)('sweepKernelShapes', () => {
 });
 
 describe('kernel sweep helpers', () => {
-  it('kernelShapeOverrides (what the sweep\'s best is applied with) leaves unroll out when it is auto', () => {
-    expect(kernelShapeOverrides({ workgroupSize: 64, seqsPerWorkgroup: 2, unroll: 'auto' })).toEqual({ workgroupSize: 64, seqsPerWorkgroup: 2 });
-    expect(kernelShapeOverrides({ workgroupSize: 64, seqsPerWorkgroup: 2, unroll: 4 })).toEqual({ workgroupSize: 64, seqsPerWorkgroup: 2, unroll: 4 });
-  });
-
   it('sweepInputs: T·B·D seeded values, the same for the same seed', () => {
     const a = sweepInputs(3, 2, 5);
     expect(a.x).toHaveLength(30);

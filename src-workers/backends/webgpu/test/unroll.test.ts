@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createGpuModel } from '../index';
 import { forwardKernel, backwardKernel, tangentKernel, type GatedKernelSpec } from '../gated-gpu-wgsl';
 import { WgslGen } from '../gate-block-gpu-wgsl';
-import { unrolledLoop, unrollFactor, MAX_DEFAULT_UNROLL } from '../wgsl-lib';
+import { unrolledLoop, unrollFactor, MAX_AUTO_UNROLL, type UnrollSetting } from '../wgsl-lib';
 import type { Arch, ModelShape } from '../../../engine/models/types';
 import type { GpuContext } from '../types';
 import { testGpu } from './gpu-test-context';
@@ -21,29 +21,31 @@ const ARCHS: Arch[] = ['const', 'shared', 'diag', 'gru', 'lstm'];
 const D = 5, H = 13, B = 3, T = 6;
 
 /** Every output of every pass of `arch` at the test's shape (2 units per thread, 2 sequences per workgroup). */
-async function outputs(g: GpuContext, arch: Arch, unroll: number | undefined): Promise<Record<string, Float32Array>> {
+async function outputs(g: GpuContext, arch: Arch, unroll: UnrollSetting | undefined): Promise<Record<string, Float32Array>> {
   const shape: ModelShape = { arch, D, H, layernorm: true, constS: 0.1 };
   const r = await passOutputs(g, shape, B, T, { workgroupSize: 8, seqsPerWorkgroup: 2, ...(unroll !== undefined ? { unroll } : {}) });
-  expect(r.used.unroll).toBe(unroll ?? 'auto');
+  // no unroll asked: the models' default, rolled loops
+  expect(r.used.unroll).toBe(unroll ?? 1);
   return r.outputs;
 }
 
 describe.skipIf(!ctx)('unrolled hidden-axis loops: bit-identical results for every unroll factor', () => {
   const g = ctx!;
-  it.each(ARCHS)('%s: unroll 3, 8, 32 and the default equal the rolled loops bit for bit', async (arch) => {
+  it.each(ARCHS)('%s: unroll 3, 8, 32, auto and the default equal the rolled loops bit for bit', async (arch) => {
     const rolled = await outputs(g, arch, 1);
     for (const a of Object.values(rolled)) expect(a.every(Number.isFinite)).toBe(true);
     expect(rolled['grads']!.some((v) => v !== 0)).toBe(true);
-    for (const unroll of [3, 8, 32, undefined]) {
+    for (const unroll of [3, 8, 32, 'auto', undefined] as const) {
       const got = await outputs(g, arch, unroll);
-      expect(firstDifference(rolled, got), `${arch} unroll ${unroll ?? 'auto'} against the rolled loops`).toBe('');
+      expect(firstDifference(rolled, got), `${arch} unroll ${unroll ?? 'default'} against the rolled loops`).toBe('');
     }
   });
 
-  it.each([0, 33, 2.5])('unroll %s is refused, naming the field and the range', (unroll) => {
+  it.each([0, 33, 2.5, 'eight'])('unroll %s is refused, naming the field and the range', (unroll) => {
     for (const arch of ['diag', 'lstm'] as Arch[]) {
-      expect(() => createGpuModel(g, { arch, D, H, layernorm: false, constS: 0.1 }, { maxBatch: B, maxT: T, tuning: { unroll } }))
-        .toThrow(/unroll must be an integer from 1 to 32/);
+      const tuning = { unroll } as { unroll: UnrollSetting };
+      expect(() => createGpuModel(g, { arch, D, H, layernorm: false, constS: 0.1 }, { maxBatch: B, maxT: T, tuning }))
+        .toThrow(/unroll must be 'auto' or an integer from 1 to 32 \(1 = rolled loops\), got /);
     }
   });
 });
@@ -72,11 +74,12 @@ describe('unrolled loop generation', () => {
     expect(one).not.toContain('for (var d = ');
   });
 
-  it('the default factor is the largest power of two ≤ 8 whose loads fit 64 registers', () => {
-    expect(MAX_DEFAULT_UNROLL).toBe(8);
-    expect(unrollFactor(5)).toBe(8);   // lstm forward, S = 1: 4 weights + 1 state
-    expect(unrollFactor(10)).toBe(4);
-    expect(unrollFactor(33)).toBe(1);
+  it('\'auto\' is the largest power of two ≤ 8 whose loads fit 64 registers; no setting: rolled', () => {
+    expect(MAX_AUTO_UNROLL).toBe(8);
+    expect(unrollFactor(5, 'auto')).toBe(8);   // lstm forward, S = 1: 4 weights + 1 state
+    expect(unrollFactor(10, 'auto')).toBe(4);
+    expect(unrollFactor(33, 'auto')).toBe(1);
+    expect(unrollFactor(5)).toBe(1); // the default: rolled loops
     expect(unrollFactor(33, 6)).toBe(6); // a tuning's factor is taken as given
   });
 
