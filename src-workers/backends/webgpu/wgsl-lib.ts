@@ -19,9 +19,9 @@
  *    FMAs. Each accumulator still receives its terms in index order, so
  *    results are bit-identical to the rolled loop. Default: rolled
  *    (DEFAULT_UNROLL): on the H200 the driver's compiler schedules the rolled
- *    loops at least as well; the unrolled variants made the `paper` epoch
- *    about 10 % slower for four of the five architectures
- *    (docs/measurements/2026-11-28-h200-resident). 'auto' (per loop, from a
+ *    loops at least as well; the `paper` epoch was 3–11 % shorter rolled
+ *    than with 'auto' for every architecture (mean of three calls,
+ *    docs/measurements/2026-11-28-h200-resident). 'auto' (per loop, from a
  *    register budget) and fixed factors stay available to tunings.
  */
 
