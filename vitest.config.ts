@@ -18,7 +18,7 @@ Object.assign(process.env, chromiumVulkanEnv() ?? {});
 
 export default defineConfig({
   test: {
-    include: ['src-*/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['src-*/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -102,7 +102,7 @@ const fail = failWith('bench');
 const USAGE = 'npm run bench -- [--backend cpu|webgpu] [--preset quick] [--models a,b] [--epochs 5] [--warmup 1] [--batches N] '
   + '[--diag-seqs N] [--no-diagnostics] [--kernels auto|wasm|ts] [--eval-batch N] [--memory|--no-memory] [--out FILE]\n'
   + '  webgpu kernel shape (tuning; default: chosen from the device limits): [--gpu-seqs N] (sequences per workgroup) '
-  + '[--gpu-wg N] (threads per workgroup, a power of two) [--gpu-unroll N] (unroll of the hidden-axis loops, 1 … 32; 1 = rolled)\n'
+  + '[--gpu-wg N] (threads per workgroup, a power of two) [--gpu-unroll N|auto] (unroll of the input/hidden-axis loops, 1 … 32; default 1 = rolled; auto: per loop)\n'
   + '  or each architecture\'s best shape from a sweep (npm run bench:gpu-tune): [--gpu-tuning bench-results/bench-gpu-tune.json]\n'
   + '  [--host-inputs]: generate and upload every batch on the host (default: a GPU run keeps its inputs on the device)\n'
   + '  [--diag-threads N]: threads of the diagnostics\' per-lag work (default: as runs do: 1 on the CPU, the cores but one (≤ 8) on the GPU)\n'

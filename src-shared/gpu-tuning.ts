@@ -30,8 +30,11 @@ export interface KernelShape {
   unroll: UnrollSetting;
 }
 
-/** An unroll setting: a factor 1…32 (1 = rolled) or 'auto' (per loop). */
+/** An unroll setting: a factor 1…MAX_UNROLL (1 = rolled) or 'auto' (per loop). */
 export type UnrollSetting = number | 'auto';
+
+/** Largest unroll factor a kernel shape may have. */
+export const MAX_UNROLL = 32;
 
 /** What a tuning applies to: the device and the model shape and mini-batch the kernels are sized for. */
 export interface TuningKey {
@@ -185,9 +188,9 @@ export function isKernelShape(s: unknown): s is KernelShape {
     && isUnrollSetting(unroll);
 }
 
-/** Whether `u` is an unroll setting: 'auto' or an integer 1…32. */
+/** Whether `u` is an unroll setting: 'auto' or an integer 1…MAX_UNROLL. */
 export function isUnrollSetting(u: unknown): u is UnrollSetting {
-  return u === 'auto' || (Number.isInteger(u) && (u as number) >= 1 && (u as number) <= 32);
+  return u === 'auto' || (Number.isInteger(u) && (u as number) >= 1 && (u as number) <= MAX_UNROLL);
 }
 
 /** An unroll setting from command-line text ('auto' or an integer 1…32); null when it is neither. */
@@ -197,7 +200,6 @@ export function parseUnrollSetting(text: string): UnrollSetting | null {
   const n = /^\d+$/.test(t) ? Number(t) : NaN;
   return isUnrollSetting(n) ? n : null;
 }
-
 
 /** "1.35×": the default shape's step time over the tuned one's; '' when either is unknown. */
 export function speedUpText(stepMs: number | null, defaultStepMs: number | null): string {

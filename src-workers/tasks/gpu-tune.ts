@@ -25,7 +25,7 @@
  */
 import { ARCH_NAMES } from '../../src-shared/config';
 import {
-  TUNE_GRID, TUNE_LIMITS, isUnrollSetting, kernelShapeLabel, type KernelShape, type TuneGpuOutput, type TuneGpuRequest, type TuneGrid,
+  MAX_UNROLL, TUNE_GRID, TUNE_LIMITS, isUnrollSetting, kernelShapeLabel, type KernelShape, type TuneGpuOutput, type TuneGpuRequest, type TuneGrid,
   type TuneModelShape, type TuneShapeResult,
 } from '../../src-shared/gpu-tuning';
 import { adapterLabel } from '../backends/select';
@@ -46,7 +46,6 @@ export interface TuneGpuOptions {
 /** Largest sequences per workgroup and threads per workgroup a grid may list (isKernelShape's bounds). */
 const MAX_GRID_SEQS = 1024;
 const MAX_GRID_WG = 1024;
-const MAX_UNROLL = 32;
 
 function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;

@@ -11,6 +11,7 @@
  */
 /// <reference types="@webgpu/types" />
 import type { ForwardOptions, ModelShape, ResidentInputs, ResidentReserve, TrainableModel } from '../../engine/models/types';
+import type { UnrollSetting } from '../../../src-shared/gpu-tuning';
 
 export interface GpuAdapterDescription {
   description: string;
@@ -58,14 +59,14 @@ export interface GpuModelOptions {
 export interface GpuTuning {
   workgroupSize?: number;
   seqsPerWorkgroup?: number;
-  unroll?: number | 'auto';
+  unroll?: UnrollSetting;
 }
 
 /** The kernel shape a GPU model runs with: threads and sequences per workgroup, unroll factor (1 = rolled; 'auto': per loop). */
 export interface GpuKernelShape {
   readonly workgroupSize: number;
   readonly seqsPerWorkgroup: number;
-  readonly unroll: number | 'auto';
+  readonly unroll: UnrollSetting;
 }
 
 export interface GpuModel extends TrainableModel<Float32Array> {

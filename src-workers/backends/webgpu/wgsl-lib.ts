@@ -20,12 +20,12 @@
  *    results are bit-identical to the rolled loop. Default: rolled
  *    (DEFAULT_UNROLL): on the H200 the driver's compiler schedules the rolled
  *    loops at least as well; the `paper` epoch was 3–11 % shorter rolled
- *    than with 'auto' for every architecture (mean of three calls,
+ *    than with 'auto' for every architecture (mean of three runs each,
  *    docs/measurements/2026-11-28-h200-resident). 'auto' (per loop, from a
  *    register budget) and fixed factors stay available to tunings.
  */
 
-import type { UnrollSetting } from '../../../src-shared/gpu-tuning';
+import { isUnrollSetting, MAX_UNROLL, type UnrollSetting } from '../../../src-shared/gpu-tuning';
 
 export const LN_EPS = 1e-5;
 
@@ -73,12 +73,9 @@ export const DEFAULT_UNROLL: UnrollSetting = 1;
 /** Largest factor 'auto' chooses, and the per-thread registers its loads may take. */
 export const MAX_AUTO_UNROLL = 8;
 const UNROLL_REGISTER_BUDGET = 64;
-/** Largest unroll factor a tuning may ask for. */
-export const MAX_UNROLL = 32;
-
 /** Check a tuning's unroll: 'auto' or an integer in 1 … MAX_UNROLL (1 = rolled loops). */
 export function checkUnroll(v: UnrollSetting, who: string): UnrollSetting {
-  if (v !== 'auto' && (!Number.isInteger(v) || v < 1 || v > MAX_UNROLL)) {
+  if (!isUnrollSetting(v)) {
     throw new RangeError(`${who}: unroll must be 'auto' or an integer from 1 to ${MAX_UNROLL} (1 = rolled loops), got ${String(v)}`);
   }
   return v;

@@ -100,7 +100,6 @@ describe.skipIf(!ctx)('sweepKernelShapes', () => {
 
   it('the last configurations are the fastest (S, WG) of the default unroll with each unroll setting', () => {
     const defaultUnroll = r.rows.filter((row) => row.used !== null && row.used.unroll === 1 && row.train_step_s !== null);
-    expect(defaultUnroll.map((row) => row.asked === 'default' || row.asked.unroll === undefined)).not.toContain(false);
     const fastest = defaultUnroll.reduce((a, row) => (row.train_step_s! < a.train_step_s! ? row : a)).used!;
     const want: GpuKernelShape = { ...fastest, unroll: 'auto' };
     const last = r.rows.at(-1)!;

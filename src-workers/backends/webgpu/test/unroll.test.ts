@@ -31,6 +31,7 @@ async function outputs(g: GpuContext, arch: Arch, unroll: UnrollSetting | undefi
 
 describe.skipIf(!ctx)('unrolled hidden-axis loops: bit-identical results for every unroll factor', () => {
   const g = ctx!;
+  // (the default is rolled: its case checks only that no unroll asked gives unroll 1; 'auto' and the factors carry the comparison)
   it.each(ARCHS)('%s: unroll 3, 8, 32, auto and the default equal the rolled loops bit for bit', async (arch) => {
     const rolled = await outputs(g, arch, 1);
     for (const a of Object.values(rolled)) expect(a.every(Number.isFinite)).toBe(true);
