@@ -24,7 +24,12 @@
  * Errors: WGSL compilation errors throw at Kernel construction is not
  * possible synchronously, so they are collected (with the compiler's
  * messages and line numbers) and thrown by the next readRegions() / flush();
- * device loss and uncaptured validation errors likewise.
+ * device loss and uncaptured validation errors likewise. The compiler's
+ * messages are asked for (getCompilationInfo) only inside flush(), which
+ * awaits them: dawn.node aborts the whole process when a thread or the
+ * process ends while such a promise is unresolved (seen with SwiftShader
+ * under load when the pool terminated a worker that had made kernels since
+ * its last flush), so none may be left pending between calls.
  */
 /// <reference types="@webgpu/types" />
 import type { GpuAdapterDescription, GpuContext, GpuLimits } from './types';
@@ -46,7 +51,8 @@ interface ContextState {
    */
   keepAlive: unknown[];
   errors: string[];
-  pending: Promise<void>[];
+  /** kernels made since the last flush, whose compiler messages flush() collects */
+  unchecked: { label: string; code: string; module: GPUShaderModule }[];
   arenas: GPUBuffer[];
   slot: number;
   staging: GPUBuffer | null;
@@ -127,7 +133,7 @@ export async function openGpu(): Promise<GpuContext> {
     maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
   };
   const st: ContextState = {
-    keepAlive: [gpu, adapter], errors: [], pending: [], arenas: [], slot: 0, staging: null, lost: null, timestamps, profiler: null,
+    keepAlive: [gpu, adapter], errors: [], unchecked: [], arenas: [], slot: 0, staging: null, lost: null, timestamps, profiler: null,
   };
   states.set(device, st);
   device.addEventListener('uncapturederror', (ev) => {
@@ -248,9 +254,10 @@ export async function readRegions(ctx: GpuContext, regions: ReadRegion[], enc?: 
 export async function flush(ctx: GpuContext): Promise<void> {
   const st = state(ctx);
   await ctx.device.queue.onSubmittedWorkDone();
-  if (st.pending.length > 0) {
-    const p = st.pending.splice(0);
-    await Promise.all(p);
+  const made = st.unchecked.splice(0);
+  if (made.length > 0) {
+    const compileErrors = await Promise.all(made.map(compilationErrors));
+    st.errors.unshift(...compileErrors.filter((e): e is string => e !== null));
   }
   if (st.lost) throw new Error(st.lost);
   if (st.errors.length > 0) {
@@ -300,6 +307,15 @@ function uniformSlot(ctx: GpuContext, words: ArrayLike<number>, f32Words: Readon
   return { buffer, offset };
 }
 
+/** A kernel's compiler errors with line numbers and the offending source lines, or null when it compiled. */
+async function compilationErrors(k: { label: string; code: string; module: GPUShaderModule }): Promise<string | null> {
+  const errors = (await k.module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  if (errors.length === 0) return null;
+  const lines = k.code.split('\n');
+  const msgs = errors.map((m) => `  error at line ${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`);
+  return `kernel ${k.label} failed to compile:\n${msgs.join('\n')}`;
+}
+
 /**
  * A compute pipeline with the binding convention above, compiled once.
  * `entry` is the WGSL entry point (default 'main').
@@ -336,15 +352,9 @@ export class Kernel {
       layout: device.createPipelineLayout({ bindGroupLayouts: [this.layout] }),
       compute: { module, entryPoint: opts.entry ?? 'main' },
     });
-    // A WGSL error also raises an uncaptured validation error; this adds the
-    // compiler's messages with line numbers and the offending source lines.
-    st.pending.push(module.getCompilationInfo().then((info) => {
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length === 0) return;
-      const lines = code.split('\n');
-      const msgs = errors.map((m) => `  error at line ${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`);
-      st.errors.unshift(`kernel ${label} failed to compile:\n${msgs.join('\n')}`);
-    }));
+    // A WGSL error also raises an uncaptured validation error; the next
+    // flush adds the compiler's messages with line numbers and source lines.
+    st.unchecked.push({ label, code, module });
   }
 
   /**
@@ -421,6 +431,7 @@ export function closeGpu(ctx: GpuContext): void {
     st.staging?.destroy();
     st.profiler?.dispose();
     st.profiler = null;
+    st.unchecked.length = 0;
   }
   ctx.device.destroy();
 }
