@@ -6,6 +6,7 @@
  */
 import { Option, type Command } from 'commander';
 import { CONFIG_FIELDS, coerceFieldValue, type ConfigField, type FieldMeta } from '../../src-shared/config';
+import { PRESET_NAMES } from '../../src-shared/presets';
 
 function describe(f: FieldMeta): string {
   const unit = f.unit ? ` [${f.unit}]` : '';
@@ -27,6 +28,13 @@ function placeholder(f: FieldMeta): string {
     default:
       return '<number>';
   }
+}
+
+/** The configuration sources of `lw run` and the commands that resolve a configuration as it does: --preset, --config. */
+export function addConfigSourceOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--preset <name>', 'start from a preset').choices([...PRESET_NAMES]))
+    .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)');
 }
 
 /** Add one option per configuration field (none of them has a default: unset means "not overridden"). */

@@ -11,7 +11,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { expandRuns, resolveConfig, type ConfigError, type ExperimentConfig } from '../../../src-shared/config';
 import { PRESET_NAMES } from '../../../src-shared/presets';
 import { webgpuProblem } from '../../../src-workers/backends/select';
@@ -20,7 +20,7 @@ import { defaultWorkerCount } from '../../../src-workers/tasks/pool';
 import { DEFAULT_GPU_RUNS } from '../../core/scheduler';
 import { openStore, resolveDataDir, StoreValidationError, type Store } from '../../core/store';
 import { readConfigFile } from '../config-sources';
-import { addFieldOptions, fieldOverrides } from '../field-options';
+import { addConfigSourceOptions, addFieldOptions, fieldOverrides } from '../field-options';
 import { GPU_RUNS_HELP, parseGpuRuns } from '../gpu-runs';
 import type { CliIO } from '../io';
 import { seconds } from '../progress';
@@ -119,11 +119,9 @@ function isNonEmptyDir(p: string): boolean {
 }
 
 export function register(program: Command, io: CliIO): void {
-  const cmd = program
+  const cmd = addConfigSourceOptions(program
     .command('run')
-    .description('train every (model, seed) of an experiment and write the reference result layout')
-    .addOption(new Option('--preset <name>', 'start from a preset').choices([...PRESET_NAMES]))
-    .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)')
+    .description('train every (model, seed) of an experiment and write the reference result layout'))
     .option('--out <dir>', 'output folder (default: runs/<timestamp>)')
     .option('--workers <n>', WORKERS_HELP)
     .option('--gpu-runs <n>', GPU_RUNS_HELP)

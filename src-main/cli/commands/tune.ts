@@ -28,18 +28,17 @@
  * database that cannot be opened; 130 interrupted.
  */
 import { existsSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { ArchName } from '../../../src-shared/config';
 import {
   kernelShapeLabel, speedUpText, TUNE_LIMITS, type GpuTuningRecord, type TuneGpuRequest, type TuneGpuResult, type TuneProgress,
 } from '../../../src-shared/gpu-tuning';
-import { PRESET_NAMES } from '../../../src-shared/presets';
 import { tuningAdapter, type WebGpuProbe } from '../../../src-workers/backends/select';
 import { probeWebGpu } from '../../../src-workers/backends/webgpu/probe';
 import { Scheduler } from '../../core/scheduler';
 import { databasePath, resolveDataDir, StoreNotFoundError } from '../../core/store';
 import { tuneRequestOf } from '../../core/tune-request';
-import { addFieldOptions } from '../field-options';
+import { addConfigSourceOptions, addFieldOptions } from '../field-options';
 import type { CliIO } from '../io';
 import { seconds, shortNumber } from '../progress';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, openCliStore, resolveRunOptions } from './run';
@@ -257,11 +256,9 @@ export async function runTune(opts: TuneCommandOptions, io: CliIO, deps: TuneDep
 }
 
 export function register(program: Command, io: CliIO): void {
-  const cmd = program
+  const cmd = addConfigSourceOptions(program
     .command('tune')
-    .description('find the fastest WebGPU kernel shape of each model of a configuration on this GPU and store it (later webgpu runs use it); --list, --delete ID')
-    .addOption(new Option('--preset <name>', 'start from a preset').choices([...PRESET_NAMES]))
-    .option('--config <file>', 'configuration file: JSON object of fields, or a reference cli_args.csv (argument,value)')
+    .description('find the fastest WebGPU kernel shape of each model of a configuration on this GPU and store it (later webgpu runs use it); --list, --delete ID'))
     .option('--budget <seconds>', `seconds the sweep may take in all, shared by the models (${TUNE_LIMITS.budgetMin}…${TUNE_LIMITS.budgetMax}, default ${TUNE_LIMITS.budgetDefault})`)
     .option('--reps <n>', `timed steps per configuration, the median kept (${TUNE_LIMITS.repsMin}…${TUNE_LIMITS.repsMax}, default ${TUNE_LIMITS.repsDefault})`)
     .option('--allow-software', 'tune a software adapter too (SwiftShader: tests only, its timings say nothing about a GPU)')
