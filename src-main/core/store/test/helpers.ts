@@ -3,14 +3,15 @@
  * results that contain every special double (NaN, ±Infinity, -1, the extreme
  * magnitudes), a bit-exact deep comparison, and a snapshot of every row.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ExperimentConfig } from '../../../../src-shared/config';
 import { PRESETS } from '../../../../src-shared/presets';
 import type { RunDiagnostics, RunResult } from '../../../../src-shared/results';
-import type { Db } from '../db';
+import { loadMigrations, type Db } from '../db';
+import { StoreVersionError } from '../errors';
 import { openStore, type OpenStoreOptions, type Store } from '../store';
 
 export function tempDir(prefix = 'lw-store-'): { dir: string; cleanup(): void } {
@@ -24,6 +25,20 @@ export function tempStore(opts: Partial<OpenStoreOptions> = {}): { store: Store;
   const path = join(t.dir, 'workstation.db');
   const store = openStore({ path, ...opts });
   return { store, dir: t.dir, path, cleanup: () => { store.close(); t.cleanup(); } };
+}
+
+/**
+ * The database at dir/workstation.db, made current by openStore, opened by an
+ * app that knows only the first `known` migrations: refused with
+ * StoreVersionError, the file's bytes unchanged.
+ */
+export function expectOlderAppRefuses(dir: string, known: number): void {
+  const path = join(dir, 'workstation.db');
+  openStore({ path }).close();
+  const bytes = readFileSync(path);
+  const older = loadMigrations().slice(0, known);
+  expect(() => openStore({ path, migrations: older })).toThrow(StoreVersionError);
+  expect(readFileSync(path).equals(bytes)).toBe(true);
 }
 
 /** A small valid configuration: the smoke preset with two models and two seeds (4 runs). */
