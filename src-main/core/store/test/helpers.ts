@@ -162,6 +162,22 @@ export const MIGRATED_TABLES = ['experiments', 'runs', 'run_events', 'learning_c
 /** A table's column names, in schema order. */
 export const columnsOf = (db: Db, table: string): string[] => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
 
-/** A table's rows as value arrays of `columns`, ordered by the first two columns. */
+/** A table's rows as value arrays of `columns`, ordered by all of them. */
 export const rowsOf = (db: Db, table: string, columns: string[]): unknown[] =>
-  db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table} ORDER BY 1, 2`).raw(true).all();
+  db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table} ORDER BY ${columns.map((_, i) => i + 1).join(', ')}`).raw(true).all();
+
+/** Each table's columns and rows, to compare a database before and after a migration. */
+export interface TablesSnapshot {
+  columns: Record<string, string[]>;
+  rows: Record<string, unknown[]>;
+}
+
+export function snapshotTables(db: Db, tables: readonly string[]): TablesSnapshot {
+  const columns = Object.fromEntries(tables.map((tb) => [tb, columnsOf(db, tb)]));
+  return { columns, rows: Object.fromEntries(tables.map((tb) => [tb, rowsOf(db, tb, columns[tb]!)])) };
+}
+
+/** Every table of the snapshot holds exactly its rows of then, in its columns of then. */
+export function expectTablesKept(db: Db, snap: TablesSnapshot): void {
+  for (const [tb, columns] of Object.entries(snap.columns)) expect(rowsOf(db, tb, columns), tb).toEqual(snap.rows[tb]);
+}

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db';
 import { f64ToBlob } from '../numbers';
 import { openStore } from '../store';
-import { smallConfig, tempDir } from './helpers';
+import { columnsOf, expectTablesKept, smallConfig, snapshotTables, tempDir } from './helpers';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -50,31 +50,23 @@ function fillVersion1(db: Db): void {
 const V1_TABLES = ['experiments', 'experiment_tags', 'runs', 'run_events', 'learning_curve', 'gate_stats', 'lag_summary', 'unit_envelopes',
   'unit_tau', 'envelope_fits', 'h_n', 'master_fits', 'const_tau'];
 
-function rowsOf(db: Db, table: string, columns: string[]): unknown[] {
-  return db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table} ORDER BY ${columns.map((_, i) => i + 1).join(', ')}`).raw(true).all();
-}
-
-function columnsOf(db: Db, table: string): string[] {
-  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
-}
 
 describe('0001 → 0002 with data', () => {
   it('keeps every row and value, adds the import columns as "run here", and the store reads it all', () => {
     const path = join(t.dir, 'workstation.db');
     const v1 = openDatabase(path, { targetVersion: 1 });
     fillVersion1(v1.db);
-    const columns = Object.fromEntries(V1_TABLES.map((tb) => [tb, columnsOf(v1.db, tb)]));
-    const before = Object.fromEntries(V1_TABLES.map((tb) => [tb, rowsOf(v1.db, tb, columns[tb]!)]));
-    expect(before.learning_curve).toHaveLength(2);
+    const before = snapshotTables(v1.db, V1_TABLES);
+    expect(before.rows.learning_curve).toHaveLength(2);
     v1.db.close();
 
     const store = openStore({ path });
     try {
       expect(store.migrations).toMatchObject({ from: 1, applied: expect.arrayContaining(['0002_imported']) });
       expect(store.migrations.applied[0]).toBe('0002_imported');
-      for (const tb of V1_TABLES) expect(rowsOf(store.db, tb, columns[tb]!), tb).toEqual(before[tb]);
+      expectTablesKept(store.db, before);
       const runColumns = columnsOf(store.db, 'runs');
-      expect(runColumns.slice(columns.runs!.length, columns.runs!.length + 2)).toEqual(['imported', 'source']);
+      expect(runColumns.slice(before.columns.runs!.length, before.columns.runs!.length + 2)).toEqual(['imported', 'source']);
       expect(columnsOf(store.db, 'experiments').at(-1)).toBe('source');
       expect(store.db.prepare('SELECT imported, source FROM runs ORDER BY id').raw(true).all()).toEqual([[0, null], [0, null]]);
       expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');

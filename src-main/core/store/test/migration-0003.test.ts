@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db';
 import { openStore } from '../store';
-import { columnsOf, expectOlderAppRefuses, MIGRATED_TABLES as TABLES, rowsOf, smallConfig, tempDir } from './helpers';
+import { columnsOf, expectOlderAppRefuses, expectTablesKept, MIGRATED_TABLES as TABLES, smallConfig, snapshotTables, tempDir } from './helpers';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -44,17 +44,16 @@ describe('0002 → 0003 with data', () => {
     const path = join(t.dir, 'workstation.db');
     const v2 = openDatabase(path, { targetVersion: 2 });
     fillVersion2(v2.db);
-    const columns = Object.fromEntries(TABLES.map((tb) => [tb, columnsOf(v2.db, tb)]));
-    const before = Object.fromEntries(TABLES.map((tb) => [tb, rowsOf(v2.db, tb, columns[tb]!)]));
-    expect(before.runs).toHaveLength(3);
+    const before = snapshotTables(v2.db, TABLES);
+    expect(before.rows.runs).toHaveLength(3);
     v2.db.close();
 
     const store = openStore({ path });
     try {
       expect(store.migrations.from).toBe(2);
       expect(store.migrations.applied[0]).toBe('0003_run_backend');
-      for (const tb of TABLES) expect(rowsOf(store.db, tb, columns[tb]!), tb).toEqual(before[tb]);
-      expect(columnsOf(store.db, 'runs').slice(columns.runs!.length, columns.runs!.length + 2)).toEqual(['backend_used', 'adapter']);
+      expectTablesKept(store.db, before);
+      expect(columnsOf(store.db, 'runs').slice(before.columns.runs!.length, before.columns.runs!.length + 2)).toEqual(['backend_used', 'adapter']);
       expect(store.db.prepare('SELECT backend_used, adapter FROM runs ORDER BY id').raw(true).all()).toEqual([[null, null], [null, null], [null, null]]);
       expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db';
 import { openStore } from '../store';
-import { columnsOf, expectOlderAppRefuses, MIGRATED_TABLES as TABLES, rowsOf, smallConfig, tempDir } from './helpers';
+import { columnsOf, expectOlderAppRefuses, expectTablesKept, MIGRATED_TABLES as TABLES, smallConfig, snapshotTables, tempDir } from './helpers';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -42,17 +42,16 @@ describe('0003 → 0004 with data', () => {
     const path = join(t.dir, 'workstation.db');
     const v3 = openDatabase(path, { targetVersion: 3 });
     fillVersion3(v3.db);
-    const columns = Object.fromEntries(TABLES.map((tb) => [tb, columnsOf(v3.db, tb)]));
-    const before = Object.fromEntries(TABLES.map((tb) => [tb, rowsOf(v3.db, tb, columns[tb]!)]));
-    expect(before.runs).toHaveLength(3);
+    const before = snapshotTables(v3.db, TABLES);
+    expect(before.rows.runs).toHaveLength(3);
     expect(v3.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'gpu_tunings'").get()).toEqual({ n: 0 });
     v3.db.close();
 
     const store = openStore({ path });
     try {
       expect(store.migrations).toEqual({ from: 3, to: 4, applied: ['0004_gpu_tunings'] });
-      for (const tb of TABLES) expect(rowsOf(store.db, tb, columns[tb]!), tb).toEqual(before[tb]);
-      expect(columnsOf(store.db, 'runs')).toEqual([...columns.runs!, 'kernel_shape']);
+      expectTablesKept(store.db, before);
+      expect(columnsOf(store.db, 'runs')).toEqual([...before.columns.runs!, 'kernel_shape']);
       expect(store.db.prepare('SELECT kernel_shape FROM runs ORDER BY id').pluck().all()).toEqual([null, null, null]);
       expect(columnsOf(store.db, 'gpu_tunings')).toEqual([
         'id', 'adapter', 'arch', 'D', 'H', 'layernorm', 'batch', 'workgroup_size', 'seqs_per_workgroup', 'unroll', 'step_ms', 'default_step_ms',
